@@ -1,0 +1,1 @@
+"""hearing_server package."""
