@@ -47,9 +47,9 @@ def _check(value: Any, path: str) -> Any:
 def canonical_json(value: Any) -> bytes:
     """Return the canonical UTF-8 bytes of ``value``."""
     checked = _check(value, "$")
-    return json.dumps(
-        checked, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return json.dumps(checked, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def canonical_sha256(value: Any) -> str:

@@ -1,0 +1,72 @@
+"""The aiohttp application: routes, middlewares and the lifetimes of what it owns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from hearing_server.clock import Clock, SystemClock
+from hearing_server.db import Database
+from hearing_server.ratelimit import FailureLimiter
+from hearing_server.settings import Settings
+from hearing_server.web import (
+    auth_routes,
+    hearing_routes,
+    participant_routes,
+    party_routes,
+    staff_routes,
+)
+from hearing_server.web.keys import CLOCK, DATABASE, LOGIN_LIMITER, SETTINGS
+from hearing_server.web.middleware import (
+    csrf_middleware,
+    error_middleware,
+    principal_middleware,
+    security_headers_middleware,
+)
+
+log = logging.getLogger(__name__)
+WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "web_client" / "static"
+
+
+async def _database_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.effective_database_url)
+    await database.create_schema()
+    app[DATABASE] = database
+    log.info("database ready: %s", database.engine.url.render_as_string(hide_password=True))
+    try:
+        yield
+    finally:
+        await database.close()
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.max_request_bytes,
+        middlewares=[
+            security_headers_middleware,
+            error_middleware,
+            csrf_middleware,
+            principal_middleware,
+        ],
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app[LOGIN_LIMITER] = FailureLimiter(
+        max_failures=settings.login_failures_per_window, window_s=settings.login_window_seconds
+    )
+    app.cleanup_ctx.append(_database_context)
+    app.router.add_get("/healthz", health)
+    for module in (auth_routes, staff_routes, hearing_routes, participant_routes, party_routes):
+        app.router.add_routes(module.routes)
+    if WEB_CLIENT_DIR.is_dir():
+        app.router.add_static("/static/", WEB_CLIENT_DIR, follow_symlinks=False)
+    return app

@@ -1,0 +1,358 @@
+"""``hearing-server`` command line: serve, dev-cert, staff, hearing, events."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from hearing_server.app import create_app
+from hearing_server.clock import SystemClock
+from hearing_server.db import Database
+from hearing_server.eventlog import append_event, verify_hearing_log
+from hearing_server.exceptions import HearingServerError, ValidationFailed
+from hearing_server.hearing_state import HearingState
+from hearing_server.hearings import HearingAccess, assign_staff, hearing_to_json, list_hearings
+from hearing_server.invitations import invitation_text
+from hearing_server.models import Hearing, ParticipantRole, StaffRole
+from hearing_server.participants import (
+    add_participant,
+    invitation_details,
+    issue_invitation,
+)
+from hearing_server.principals import StaffPrincipal
+from hearing_server.settings import Settings, load_settings
+from hearing_server.staff import create_staff, find_staff
+from hearing_server.tls import make_dev_certificate, server_ssl_context
+
+log = logging.getLogger("hearing_server")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("settings (override HEARING_* variables)")
+    group.add_argument("--data-dir", type=Path, help="data folder (HEARING_DATA_DIR)")
+    group.add_argument("--database-url", help="SQLAlchemy async URL (HEARING_DATABASE_URL)")
+    group.add_argument("--public-url", help="base of invitation links (HEARING_PUBLIC_URL)")
+    group.add_argument("--host", help="listen address (HEARING_HOST)")
+    group.add_argument("--port", type=int, help="listen port (HEARING_PORT)")
+    group.add_argument("--tls-cert", type=Path, help="PEM certificate (HEARING_TLS_CERT)")
+    group.add_argument("--tls-key", type=Path, help="PEM private key (HEARING_TLS_KEY)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearing-server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    _common(commands.add_parser("serve", help="run the server"))
+
+    dev_cert = commands.add_parser("dev-cert", help="make a self-signed TLS certificate")
+    _common(dev_cert)
+    dev_cert.add_argument(
+        "--cert-host",
+        "--for",
+        dest="cert_hosts",
+        action="append",
+        default=[],
+        help="IP or name the certificate is for (repeatable); defaults to --host",
+    )
+    dev_cert.add_argument("--out-dir", type=Path, help="where to write cert.pem and key.pem")
+
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
+    staff_add = staff.add_parser("add", help="add a staff account (password from stdin)")
+    _common(staff_add)
+    staff_add.add_argument("--role", choices=[r.value for r in StaffRole], required=True)
+    staff_add.add_argument("--username", required=True)
+    staff_add.add_argument("--display-name", default="")
+
+    hearing = commands.add_parser("hearing", help="hearings").add_subparsers(
+        dest="hearing_command", required=True
+    )
+    create = hearing.add_parser("create", help="schedule a hearing and print invitations")
+    _common(create)
+    create.add_argument("--case-number", required=True)
+    create.add_argument("--title", required=True)
+    create.add_argument("--cause-of-action", default="")
+    create.add_argument("--courtroom", default="")
+    create.add_argument("--start", help="ISO-8601 start with offset (default: in 10 minutes)")
+    create.add_argument("--duration", type=int, default=60, help="minutes (default 60)")
+    create.add_argument("--public", action="store_true")
+    create.add_argument("--judge", required=True, help="judge's username")
+    create.add_argument("--clerk", help="clerk's username")
+    create.add_argument(
+        "--party",
+        action="append",
+        default=[],
+        metavar='ROLE:"Name"',
+        help='participant, e.g. plaintiff:"Zhang San" (repeatable)',
+    )
+    create.add_argument("--json", action="store_true", help="print JSON")
+    listing = hearing.add_parser("list", help="list hearings")
+    _common(listing)
+    listing.add_argument("--date", help="YYYY-MM-DD")
+    listing.add_argument("--state", choices=[s.value for s in HearingState])
+    listing.add_argument("--json", action="store_true")
+
+    events = commands.add_parser("events", help="hearing event log").add_subparsers(
+        dest="events_command", required=True
+    )
+    verify = events.add_parser("verify", help="check a hearing's hash chain")
+    _common(verify)
+    verify.add_argument("hearing_id", type=int)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: getattr(args, key, None)
+        for key in ("data_dir", "database_url", "public_url", "host", "port", "tls_cert", "tls_key")
+    }
+    return load_settings(overrides=overrides)
+
+
+def serve(settings: Settings) -> int:
+    app = create_app(settings)
+    context = server_ssl_context(settings)
+    log.info("Hearing Server on %s (data in %s)", settings.effective_public_url, settings.data_dir)
+    web.run_app(app, host=settings.host, port=settings.port, ssl_context=context, print=None)
+    return 0
+
+
+def dev_cert(settings: Settings, args: argparse.Namespace) -> int:
+    hosts = args.cert_hosts or [settings.host]
+    out_dir = args.out_dir or settings.data_dir / "tls"
+    cert, key = make_dev_certificate(hosts, out_dir, now=datetime.now(UTC))
+    print(f"certificate: {cert}\nprivate key: {key}")
+    print(f"run: hearing-server serve --host 0.0.0.0 --tls-cert {cert} --tls-key {key}")
+    return 0
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise ValidationFailed("the passwords differ")
+    return first
+
+
+async def _with_database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.effective_database_url)
+    await database.create_schema()
+    return database
+
+
+async def staff_add(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    database = await _with_database(settings)
+    try:
+        async with database.write() as session:
+            user = await create_staff(
+                session,
+                username=args.username,
+                display_name=args.display_name,
+                role=StaffRole(args.role),
+                password=password,
+                now=SystemClock().now(),
+            )
+    finally:
+        await database.close()
+    print(f"added {user.role} {user.username}")
+    return 0
+
+
+def parse_party(spec: str) -> tuple[ParticipantRole, str]:
+    role, sep, name = spec.partition(":")
+    try:
+        parsed = ParticipantRole(role.strip())
+    except ValueError:
+        raise ValidationFailed(f"--party {spec!r}: unknown role {role!r}") from None
+    if not sep or not name.strip():
+        raise ValidationFailed(f"--party {spec!r}: use ROLE:Name")
+    return parsed, name.strip()
+
+
+async def hearing_create(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    now = SystemClock().now()
+    start = (
+        datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        if args.start
+        else now + timedelta(minutes=10)
+    )
+    if start.tzinfo is None:
+        raise ValidationFailed("--start needs a time zone offset, e.g. +08:00")
+    parties = [parse_party(spec) for spec in args.party]
+    database = await _with_database(settings)
+    try:
+        async with database.write() as session:
+            judge = await find_staff(session, args.judge)
+            if judge is None or judge.id is None:
+                raise ValidationFailed(f"no staff user {args.judge!r}")
+            principal = StaffPrincipal(
+                0, judge.id, judge.username, judge.display_name, StaffRole(judge.role)
+            )
+            hearing = Hearing(
+                case_number=args.case_number,
+                title=args.title,
+                cause_of_action=args.cause_of_action,
+                courtroom=args.courtroom,
+                scheduled_start=start.astimezone(UTC),
+                expected_duration_minutes=args.duration,
+                is_public=args.public,
+                created_by=judge.id,
+                created_at=now,
+            )
+            session.add(hearing)
+            await session.flush()
+            await append_event(
+                session,
+                hearing,
+                actor=principal.actor,
+                kind="hearing.created",
+                payload={"case_number": hearing.case_number, "via": "cli"},
+                at=now,
+            )
+            judge_row = await assign_staff(
+                session, hearing, args.judge, ParticipantRole.JUDGE, now=now, position=0
+            )
+            if args.clerk:
+                await assign_staff(
+                    session, hearing, args.clerk, ParticipantRole.CLERK, now=now, position=1
+                )
+            access = HearingAccess(hearing, principal, judge_row)
+            invitations = []
+            for role, name in parties:
+                participant = await add_participant(
+                    session, access, role=role, display_name=name, phone="", email="", now=now
+                )
+                issued = await issue_invitation(
+                    session,
+                    access,
+                    participant,
+                    now=now,
+                    early_minutes=settings.invitation_early_minutes,
+                )
+                details = invitation_details(
+                    hearing,
+                    participant,
+                    issued,
+                    court_name=settings.court_name,
+                    public_url=settings.effective_public_url,
+                )
+                invitations.append(
+                    {
+                        "participant_id": participant.id,
+                        "role": role.value,
+                        "name": name,
+                        "link": details.link,
+                        "account": issued.account,
+                        "access_code": issued.code,
+                        "text": {
+                            "zh-CN": invitation_text(details, "zh-CN"),
+                            "en": invitation_text(details, "en"),
+                        },
+                    }
+                )
+    finally:
+        await database.close()
+    return {"hearing": hearing_to_json(hearing), "invitations": invitations}
+
+
+async def hearing_list(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
+    database = await _with_database(settings)
+    admin = StaffPrincipal(0, 0, "cli", "cli", StaffRole.ADMIN)
+    day = datetime.fromisoformat(args.date).replace(tzinfo=UTC) if args.date else None
+    state = HearingState(args.state) if args.state else None
+    try:
+        async with database.read() as session:
+            hearings = await list_hearings(session, admin, day_start=day, state=state)
+    finally:
+        await database.close()
+    return [hearing_to_json(h) for h in hearings]
+
+
+async def events_verify(settings: Settings, hearing_id: int) -> int:
+    database = await _with_database(settings)
+    try:
+        async with database.read() as session:
+            problems = await verify_hearing_log(session, hearing_id)
+    finally:
+        await database.close()
+    if problems:
+        for problem in problems:
+            print(f"FAIL {problem}")
+        print(f"hearing {hearing_id}: event log is NOT intact ({len(problems)} problem(s))")
+        return 1
+    print(f"hearing {hearing_id}: event log intact")
+    return 0
+
+
+def _print_hearing(result: dict[str, Any]) -> None:
+    hearing = result["hearing"]
+    print(
+        f"hearing {hearing['id']}: {hearing['case_number']} {hearing['title']} "
+        f"at {hearing['scheduled_start']}"
+    )
+    for invitation in result["invitations"]:
+        who = f"{invitation['role']} {invitation['name']}"
+        print(f"\n{who} (participant {invitation['participant_id']})")
+        print(f"  link:        {invitation['link']}")
+        print(f"  account:     {invitation['account']}")
+        print(f"  access code: {invitation['access_code']}")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    if args.command == "serve":
+        return serve(settings)
+    if args.command == "dev-cert":
+        return dev_cert(settings, args)
+    if args.command == "staff":
+        return asyncio.run(staff_add(settings, args, _read_password()))
+    if args.command == "hearing" and args.hearing_command == "create":
+        result = asyncio.run(hearing_create(settings, args))
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            _print_hearing(result)
+        return 0
+    if args.command == "hearing":
+        hearings = asyncio.run(hearing_list(settings, args))
+        if args.json:
+            print(json.dumps(hearings, ensure_ascii=False, indent=2))
+        for h in [] if args.json else hearings:
+            print(
+                f"{h['id']:>5}  {h['scheduled_start']}  {h['state']:<10}  "
+                f"{h['case_number']}  {h['title']}"
+            )
+        return 0
+    return asyncio.run(events_verify(settings, args.hearing_id))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return run(argv)
+    except HearingServerError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for name, message in exc.fields.items():
+            print(f"  {name}: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Staff accounts and their sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hearing_server.clock import as_utc
+from hearing_server.exceptions import Conflict, CredentialRejected, ValidationFailed
+from hearing_server.models import StaffRole, StaffSession, StaffUser
+from hearing_server.principals import StaffPrincipal
+from hearing_server.secrets import (
+    DUMMY_PASSWORD_HASH,
+    hash_password_async,
+    new_token,
+    token_digest,
+    verify_password_async,
+)
+
+MIN_PASSWORD_LENGTH = 10
+
+
+async def create_staff(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    role: StaffRole,
+    password: str,
+    now: datetime,
+) -> StaffUser:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "password too short",
+            fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
+        )
+    existing = await session.exec(select(StaffUser).where(StaffUser.username == username))
+    if existing.first() is not None:
+        raise Conflict(f"username {username!r} is taken", fields={"username": "already exists"})
+    user = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=await hash_password_async(password),
+        created_at=now,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"username {username!r} is taken") from None
+    return user
+
+
+async def find_staff(session: AsyncSession, username: str) -> StaffUser | None:
+    result = await session.exec(select(StaffUser).where(StaffUser.username == username))
+    return result.first()
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> StaffUser:
+    """Check a username and password; the same error and similar time for every failure."""
+    user = await find_staff(session, username)
+    stored = user.password_hash if user is not None else DUMMY_PASSWORD_HASH
+    valid = await verify_password_async(password, stored)
+    if user is None or not valid or not user.active:
+        raise CredentialRejected("wrong username or password")
+    return user
+
+
+async def open_staff_session(
+    session: AsyncSession, user: StaffUser, *, now: datetime, hours: int
+) -> str:
+    assert user.id is not None
+    token = new_token()
+    session.add(
+        StaffSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def resolve_staff_session(
+    session: AsyncSession, token: str, *, now: datetime
+) -> StaffPrincipal | None:
+    result = await session.exec(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, col(StaffUser.id) == col(StaffSession.user_id))
+        .where(StaffSession.token_hash == token_digest(token))
+    )
+    row = result.first()
+    if row is None:
+        return None
+    staff_session, user = row
+    if staff_session.revoked or as_utc(staff_session.expires_at) <= now or not user.active:
+        return None
+    assert staff_session.id is not None and user.id is not None
+    return StaffPrincipal(
+        session_id=staff_session.id,
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=StaffRole(user.role),
+    )
+
+
+async def revoke_staff_session(session: AsyncSession, session_id: int) -> None:
+    staff_session = await session.get(StaffSession, session_id)
+    if staff_session is not None:
+        staff_session.revoked = True
+        session.add(staff_session)
+
+
+def staff_to_json(user: StaffUser) -> dict[str, object]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "active": user.active,
+    }

@@ -1,0 +1,93 @@
+"""Staff sign-in and sign-out, and who-am-I for any caller."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hearing_server.exceptions import CredentialRejected
+from hearing_server.principals import StaffPrincipal
+from hearing_server.staff import authenticate, open_staff_session, revoke_staff_session
+from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
+from hearing_server.web.middleware import (
+    PRINCIPAL_KEY,
+    client_ip,
+    current_principal,
+    set_session_cookie,
+)
+from hearing_server.web.ratelimits import forget, record_failure, refuse_if_limited
+from hearing_server.web.validation import Fields, read_json_object
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
+    username = fields.text("username", max_length=64)
+    password = fields.secret("password")
+    fields.check()
+    keys = [("login-ip", client_ip(request)), ("login-user", username.lower())]
+    refuse_if_limited(request, keys)
+    database = request.app[DATABASE]
+    now = request.app[CLOCK].now()
+    try:
+        async with database.write() as session:
+            user = await authenticate(session, username, password)
+            token = await open_staff_session(
+                session, user, now=now, hours=settings.staff_session_hours
+            )
+    except CredentialRejected:
+        record_failure(request, keys)
+        raise
+    forget(request, keys[1])
+    response = web.json_response(
+        {
+            "user": {
+                "id": user.id,
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": user.role,
+            }
+        }
+    )
+    set_session_cookie(response, STAFF_COOKIE, token, max_age_s=settings.staff_session_hours * 3600)
+    return response
+
+
+@routes.post("/api/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    principal = request.get(PRINCIPAL_KEY)
+    if isinstance(principal, StaffPrincipal):
+        async with request.app[DATABASE].write() as session:
+            await revoke_staff_session(session, principal.session_id)
+    response = web.Response(status=204)
+    response.del_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
+@routes.get("/api/auth/me")
+async def whoami(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    if isinstance(principal, StaffPrincipal):
+        return web.json_response(
+            {
+                "kind": "staff",
+                "user_id": principal.user_id,
+                "username": principal.username,
+                "display_name": principal.display_name,
+                "role": principal.role.value,
+            }
+        )
+    return web.json_response(
+        {
+            "kind": "party",
+            "hearing_id": principal.hearing_id,
+            "participant_id": principal.participant_id,
+            "role": principal.role,
+            "display_name": principal.display_name,
+        }
+    )
+
+
+__all__ = ["PARTY_COOKIE", "routes"]

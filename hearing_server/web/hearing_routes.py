@@ -1,0 +1,241 @@
+"""Hearings: list, create, read, edit, delete, state transitions, event log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+from sqlmodel import col, delete
+
+from hearing_server.eventlog import append_event, event_to_json, load_events, verify_chain
+from hearing_server.exceptions import Conflict, Forbidden, ValidationFailed
+from hearing_server.hearing_state import HearingAction, HearingState, transition_to
+from hearing_server.hearings import (
+    access_hearing,
+    assign_staff,
+    hearing_to_json,
+    list_hearings,
+    require_editable,
+    transition_hearing,
+)
+from hearing_server.models import (
+    Hearing,
+    HearingEvent,
+    Invitation,
+    Participant,
+    ParticipantRole,
+    PartySession,
+    StaffRole,
+)
+from hearing_server.participants import list_participants, participant_to_json
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.middleware import current_principal, current_staff
+from hearing_server.web.validation import Fields, path_id, read_json_object
+
+routes = web.RouteTableDef()
+MAX_DURATION_MINUTES = 24 * 60
+
+
+@routes.get("/api/hearings")
+async def list_hearings_route(request: web.Request) -> web.Response:
+    staff = current_staff(request)
+    day_start: datetime | None = None
+    raw_date = request.query.get("date")
+    if raw_date:
+        try:
+            day_start = datetime.fromisoformat(raw_date).replace(tzinfo=UTC)
+        except ValueError:
+            raise ValidationFailed("bad date", fields={"date": "use YYYY-MM-DD"}) from None
+    state: HearingState | None = None
+    raw_state = request.query.get("state")
+    if raw_state:
+        try:
+            state = HearingState(raw_state)
+        except ValueError:
+            allowed = ", ".join(s.value for s in HearingState)
+            raise ValidationFailed("bad state", fields={"state": f"one of {allowed}"}) from None
+    async with request.app[DATABASE].read() as session:
+        hearings = await list_hearings(session, staff, day_start=day_start, state=state)
+    return web.json_response({"hearings": [hearing_to_json(h) for h in hearings]})
+
+
+def _hearing_fields(fields: Fields, *, partial: bool) -> dict[str, object]:
+    required = not partial
+    values: dict[str, object] = {
+        "case_number": fields.text("case_number", required=required, max_length=64),
+        "title": fields.text("title", required=required, max_length=256),
+        "cause_of_action": fields.text("cause_of_action", required=False, max_length=256),
+        "courtroom": fields.text("courtroom", required=False, max_length=128),
+        "scheduled_start": fields.moment("scheduled_start", required=required),
+        "expected_duration_minutes": fields.integer(
+            "expected_duration_minutes",
+            required=False,
+            minimum=5,
+            maximum=MAX_DURATION_MINUTES,
+            default=60,
+        ),
+        "is_public": fields.boolean("is_public"),
+    }
+    if partial:
+        return {key: values[key] for key in fields.data if key in values}
+    return values
+
+
+@routes.post("/api/hearings")
+async def create_hearing_route(request: web.Request) -> web.Response:
+    staff = current_staff(request)
+    if staff.role not in {StaffRole.ADMIN, StaffRole.JUDGE}:
+        raise Forbidden("only judges and admins schedule hearings")
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    fields = Fields(body)
+    values = _hearing_fields(fields, partial=False)
+    default_judge = staff.username if staff.role is StaffRole.JUDGE else None
+    judge = fields.text("judge", required=default_judge is None, max_length=64) or default_judge
+    clerk = fields.text("clerk", required=False, max_length=64)
+    fields.check()
+    now = request.app[CLOCK].now()
+    async with request.app[DATABASE].write() as session:
+        hearing = Hearing(**values, created_by=staff.user_id, created_at=now)  # type: ignore[arg-type]
+        session.add(hearing)
+        await session.flush()
+        await append_event(
+            session,
+            hearing,
+            actor=staff.actor,
+            kind="hearing.created",
+            payload={
+                "case_number": hearing.case_number,
+                "title": hearing.title,
+                "scheduled_start": str(values["scheduled_start"]),
+            },
+            at=now,
+        )
+        assert judge is not None
+        await assign_staff(session, hearing, judge, ParticipantRole.JUDGE, now=now, position=0)
+        if clerk:
+            await assign_staff(session, hearing, clerk, ParticipantRole.CLERK, now=now, position=1)
+        participants = await list_participants(session, hearing.id or 0)
+    return web.json_response(
+        {
+            "hearing": hearing_to_json(hearing),
+            "participants": [participant_to_json(p) for p in participants],
+        },
+        status=201,
+    )
+
+
+@routes.get("/api/hearings/{hearing_id}")
+async def get_hearing_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    async with request.app[DATABASE].read() as session:
+        access = await access_hearing(session, principal, hearing_id)
+        participants = await list_participants(session, hearing_id)
+    return web.json_response(
+        {
+            "hearing": hearing_to_json(access.hearing, full=access.is_staff),
+            "participants": [participant_to_json(p, private=access.is_staff) for p in participants],
+            "you": participant_to_json(access.participant) if access.participant else None,
+        }
+    )
+
+
+@routes.patch("/api/hearings/{hearing_id}")
+async def update_hearing_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = Fields(
+        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    )
+    changes = _hearing_fields(fields, partial=True)
+    fields.check()
+    if not changes:
+        raise ValidationFailed("nothing to change")
+    now = request.app[CLOCK].now()
+    async with request.app[DATABASE].write() as session:
+        access = await access_hearing(session, principal, hearing_id, lock=True)
+        access.require_manager()
+        require_editable(access.hearing)
+        for key, value in changes.items():
+            setattr(access.hearing, key, value)
+        session.add(access.hearing)
+        await append_event(
+            session,
+            access.hearing,
+            actor=principal.actor,
+            kind="hearing.updated",
+            payload={key: str(value) for key, value in changes.items()},
+            at=now,
+        )
+    return web.json_response({"hearing": hearing_to_json(access.hearing)})
+
+
+@routes.delete("/api/hearings/{hearing_id}")
+async def delete_hearing_route(request: web.Request) -> web.Response:
+    """Only a hearing that never opened can be deleted; after that the record must stay."""
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    async with request.app[DATABASE].write() as session:
+        access = await access_hearing(session, principal, hearing_id, lock=True)
+        access.require_manager()
+        if access.hearing.state != HearingState.SCHEDULED.value:
+            raise Conflict("only a hearing that has not opened yet can be deleted")
+        await session.exec(delete(PartySession).where(col(PartySession.hearing_id) == hearing_id))
+        await session.exec(delete(Invitation).where(col(Invitation.hearing_id) == hearing_id))
+        await session.exec(delete(HearingEvent).where(col(HearingEvent.hearing_id) == hearing_id))
+        await session.exec(delete(Participant).where(col(Participant.hearing_id) == hearing_id))
+        await session.delete(access.hearing)
+    return web.Response(status=204)
+
+
+@routes.post("/api/hearings/{hearing_id}/transitions")
+async def transition_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = Fields(
+        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    )
+    action = fields.choice("action", HearingAction, required="to" not in fields.data)
+    target = fields.choice("to", HearingState, required=False)
+    fields.check()
+    now = request.app[CLOCK].now()
+    async with request.app[DATABASE].write() as session:
+        access = await access_hearing(session, principal, hearing_id, lock=True)
+        if action is None:
+            assert target is not None
+            action = transition_to(HearingState(access.hearing.state), target).action
+        transition = await transition_hearing(session, access, action, now=now)
+    return web.json_response(
+        {
+            "hearing": hearing_to_json(access.hearing),
+            "transition": {
+                "action": transition.action.value,
+                "from": transition.source.value,
+                "to": transition.target.value,
+            },
+        }
+    )
+
+
+@routes.get("/api/hearings/{hearing_id}/events")
+async def events_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    async with request.app[DATABASE].read() as session:
+        access = await access_hearing(session, principal, hearing_id)
+        access.require_staff()
+        events = await load_events(session, hearing_id)
+    problems = verify_chain(
+        events,
+        hearing_id=hearing_id,
+        expected_count=access.hearing.event_count,
+        expected_head=access.hearing.event_head_hash,
+    )
+    return web.json_response(
+        {
+            "events": [event_to_json(e) for e in events],
+            "head_hash": access.hearing.event_head_hash,
+            "intact": not problems,
+            "problems": [str(p) for p in problems],
+        }
+    )
