@@ -28,7 +28,7 @@ CONTENT_SECURITY_POLICY = (
     "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-PRINCIPAL_KEY = "principal"
+PRINCIPAL_KEY = web.RequestKey("principal", object)
 
 
 def error_response(
@@ -121,8 +121,8 @@ async def resolve_principal(request: web.Request) -> Principal | None:
 
 
 def current_principal(request: web.Request) -> Principal:
-    principal: Principal | None = request.get(PRINCIPAL_KEY)
-    if principal is None:
+    principal = request.get(PRINCIPAL_KEY)
+    if not isinstance(principal, StaffPrincipal | PartyPrincipal):
         raise NotAuthenticated("sign in first")
     return principal
 
@@ -139,6 +139,14 @@ def current_party(request: web.Request) -> PartyPrincipal:
     if not isinstance(principal, PartyPrincipal):
         raise Forbidden("this is for invited participants")
     return principal
+
+
+def public_base_url(request: web.Request) -> str:
+    """Invitation links use the configured public URL, else the address the caller used."""
+    settings = request.app[SETTINGS]
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    return f"{request.scheme}://{request.host}"
 
 
 def client_ip(request: web.Request) -> str:

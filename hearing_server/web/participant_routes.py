@@ -31,7 +31,7 @@ from hearing_server.participants import (
     revoke_invitation,
 )
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
-from hearing_server.web.middleware import current_principal
+from hearing_server.web.middleware import current_principal, public_base_url
 from hearing_server.web.validation import Fields, path_id, read_json_object
 
 routes = web.RouteTableDef()
@@ -160,7 +160,7 @@ async def issue_invitation_route(request: web.Request) -> web.Response:
         access.hearing,
         participant,
         court_name=settings.court_name,
-        public_url=settings.effective_public_url,
+        public_url=public_base_url(request),
         now=now,
     )
     return web.json_response(body, status=201)
