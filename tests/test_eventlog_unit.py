@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hearing_server.eventlog import GENESIS_HASH, event_hash, verify_chain
 from hearing_server.models import HearingEvent
@@ -15,8 +16,14 @@ def _chain(length: int) -> list[HearingEvent]:
     prev = GENESIS_HASH
     for seq in range(1, length + 1):
         payload = {"n": seq, "text": "法庭"}
-        common = {"hearing_id": 7, "seq": seq, "at": AT, "actor": "staff:judge", "kind": "test"}
-        digest = event_hash(**common, payload=payload, prev_hash=prev)  # type: ignore[arg-type]
+        common: dict[str, Any] = {
+            "hearing_id": 7,
+            "seq": seq,
+            "at": AT,
+            "actor": "staff:judge",
+            "kind": "test",
+        }
+        digest = event_hash(**common, payload=payload, prev_hash=prev)
         row = HearingEvent(**common, payload=json.dumps(payload), prev_hash=prev, hash=digest)
         row.id = 100 + seq
         rows.append(row)
