@@ -30,6 +30,7 @@ from hearing_server.participants import (
     issue_invitation,
 )
 from hearing_server.principals import StaffPrincipal
+from hearing_server.seal import load_or_create_seal
 from hearing_server.settings import Settings, load_settings
 from hearing_server.staff import create_staff, find_staff
 from hearing_server.tls import make_dev_certificate, server_ssl_context
@@ -107,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     events = commands.add_parser("events", help="hearing event log").add_subparsers(
         dest="events_command", required=True
     )
+    seal = commands.add_parser("seal-key", help="the court seal key").add_subparsers(
+        dest="seal_command", required=True
+    )
+    _common(seal.add_parser("show", help="print the seal's public key and fingerprint"))
+
     verify = events.add_parser("verify", help="check a hearing's hash chain")
     _common(verify)
     verify.add_argument("hearing_id", type=int)
@@ -319,6 +325,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         return serve(settings)
     if args.command == "dev-cert":
         return dev_cert(settings, args)
+    if args.command == "seal-key":
+        seal = load_or_create_seal(settings.data_dir)
+        print(seal.public_pem.decode("ascii"), end="")
+        print(f"fingerprint (SHA-256 of SubjectPublicKeyInfo): {seal.fingerprint}")
+        print(f"private key: {seal.path}")
+        return 0
     if args.command == "staff":
         return asyncio.run(staff_add(settings, args, _read_password()))
     if args.command == "hearing" and args.hearing_command == "create":
