@@ -1,0 +1,230 @@
+"""Synthetic participants: real aiortc peers that publish a pre-encoded clip and count packets.
+
+Nothing here encodes or decodes while running: the VP8 clip (640x360, 15 fps, ~600 kbps) and an
+Opus tone are encoded once with PyAV, then sent as packets; received media is counted as
+packets (the process runs with ``signaling.media.passthrough`` installed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from signaling.media import passthrough
+from signaling.media.peer import preferred_codecs
+
+FPS = 15
+WIDTH, HEIGHT = 640, 360
+AUDIO_FRAME_SAMPLES = 960  # 20 ms at 48 kHz
+
+
+@dataclass(frozen=True)
+class Clip:
+    video: list[bytes]  # normal stream, one keyframe at the start
+    video_intra: list[bytes]  # every frame as a keyframe, sent when a keyframe is asked for
+    audio: list[bytes]
+
+
+def _encode_video(frames: int, gop: int) -> list[bytes]:
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = WIDTH, HEIGHT  # type: ignore[attr-defined]
+    codec.pix_fmt = "yuv420p"  # type: ignore[attr-defined]
+    codec.time_base = fractions.Fraction(1, FPS)
+    codec.bit_rate = 600_000
+    codec.gop_size = gop  # type: ignore[attr-defined]
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    packets: list[bytes] = []
+    rng = np.random.default_rng(7)
+    texture = (112 + rng.integers(0, 24, (HEIGHT, WIDTH * 2))).astype(np.uint8)
+    for index in range(frames):
+        shift = (index * 12) % WIDTH
+        y = texture[:, shift : shift + WIDTH].copy()
+        y[:, (index * 8) % WIDTH : (index * 8) % WIDTH + 40] = 235
+        y[(index * 4) % HEIGHT : (index * 4) % HEIGHT + 30, :] = 128
+        yuv = np.concatenate([y, np.full((HEIGHT // 2, WIDTH), 128, dtype=np.uint8)])
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = index
+        packets.extend(bytes(p) for p in codec.encode(frame))  # type: ignore[attr-defined]
+    packets.extend(bytes(p) for p in codec.encode(None))  # type: ignore[attr-defined]
+    return packets[:frames]
+
+
+def _encode_audio(seconds: float) -> list[bytes]:
+    codec = av.CodecContext.create("libopus", "w")
+    codec.sample_rate = 48_000  # type: ignore[attr-defined]
+    codec.layout = "stereo"  # type: ignore[attr-defined]
+    codec.format = "s16"  # type: ignore[attr-defined]
+    codec.bit_rate = 48_000
+    codec.time_base = fractions.Fraction(1, 48_000)
+    packets: list[bytes] = []
+    count = int(seconds * 50)
+    for index in range(count):
+        t = (np.arange(AUDIO_FRAME_SAMPLES) + index * AUDIO_FRAME_SAMPLES) / 48_000
+        tone = (np.sin(2 * math.pi * 440 * t) * 8000).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(
+            np.repeat(tone, 2).reshape(1, -1), format="s16", layout="stereo"
+        )
+        frame.sample_rate = 48_000
+        frame.pts = index * AUDIO_FRAME_SAMPLES
+        packets.extend(bytes(p) for p in codec.encode(frame))  # type: ignore[attr-defined]
+    return packets
+
+
+def make_clip(seconds: float = 4.0) -> Clip:
+    frames = int(seconds * FPS)
+    return Clip(
+        video=_encode_video(frames, gop=frames * 10),
+        video_intra=_encode_video(frames, gop=1),
+        audio=_encode_audio(seconds),
+    )
+
+
+class _PacedTrack(MediaStreamTrack):
+    def __init__(self, interval_s: float) -> None:
+        super().__init__()
+        self._interval = interval_s
+        self._start: float | None = None
+        self._index = 0
+
+    async def _wait_turn(self) -> int:
+        if self._start is None:
+            self._start = time.monotonic()
+        due = self._start + self._index * self._interval
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the media clock, not synchronisation
+        index = self._index
+        self._index += 1
+        return index
+
+
+class ClipVideoTrack(_PacedTrack):
+    kind = "video"
+
+    def __init__(self, clip: Clip) -> None:
+        super().__init__(1 / FPS)
+        self.clip = clip
+        self.keyframe_requested = False
+        self.keyframes_sent = 0
+
+    def request_keyframe(self) -> None:
+        self.keyframe_requested = True
+
+    async def recv(self) -> av.Packet[Any]:  # type: ignore[override]
+        index = await self._wait_turn()
+        position = index % len(self.clip.video)
+        intra = self.keyframe_requested or position == 0
+        self.keyframe_requested = False
+        data = self.clip.video_intra[position] if intra else self.clip.video[position]
+        self.keyframes_sent += int(intra)
+        packet = av.Packet(data)
+        packet.pts = index * (90_000 // FPS)
+        packet.time_base = fractions.Fraction(1, 90_000)
+        return packet
+
+
+class ClipAudioTrack(_PacedTrack):
+    kind = "audio"
+
+    def __init__(self, clip: Clip) -> None:
+        super().__init__(AUDIO_FRAME_SAMPLES / 48_000)
+        self.clip = clip
+
+    async def recv(self) -> av.Packet[Any]:  # type: ignore[override]
+        index = await self._wait_turn()
+        packet = av.Packet(self.clip.audio[index % len(self.clip.audio)])
+        packet.pts = index * AUDIO_FRAME_SAMPLES
+        packet.time_base = fractions.Fraction(1, 48_000)
+        return packet
+
+
+@dataclass
+class InboundCounter:
+    kind: str
+    packets: int = 0
+    frames_after_keyframe: int = 0
+    keyframes: int = 0
+    first_keyframe_at: float | None = None
+    last_at: float | None = None
+
+
+@dataclass
+class SyntheticParticipant:
+    """A client: offers send-only audio+video (if publishing) and ``slots`` receive pairs."""
+
+    name: str
+    clip: Clip | None
+    slots: int = 7
+    pc: RTCPeerConnection = field(init=False)
+    video: ClipVideoTrack | None = field(init=False, default=None)
+    inbound: dict[str, InboundCounter] = field(init=False, default_factory=dict)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        passthrough.install()
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        if self.clip is not None:
+            self.video = ClipVideoTrack(self.clip)
+            for track in (ClipAudioTrack(self.clip), self.video):
+                transceiver = self.pc.addTransceiver(track, direction="sendonly")
+                transceiver.setCodecPreferences(preferred_codecs(track.kind))
+            video_sender = self.pc.getTransceivers()[1].sender
+            video_sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
+        for _ in range(self.slots):
+            for kind in ("audio", "video"):
+                transceiver = self.pc.addTransceiver(kind, direction="recvonly")
+                transceiver.setCodecPreferences(preferred_codecs(kind))
+
+        @self.pc.on("track")
+        def _track(track: MediaStreamTrack) -> None:
+            mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
+            assert mid is not None
+            counter = InboundCounter(track.kind)
+            self.inbound[mid] = counter
+            self._tasks.append(asyncio.create_task(self._count(track, counter)))
+
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        assert self.pc.localDescription is not None
+        return str(self.pc.localDescription.sdp)
+
+    async def accept(self, answer_sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
+
+    @staticmethod
+    async def _count(track: MediaStreamTrack, counter: InboundCounter) -> None:
+        try:
+            while True:
+                packet: Any = await track.recv()
+                now = time.monotonic()
+                counter.packets += 1
+                counter.last_at = now
+                if track.kind == "video" and packet.is_keyframe:
+                    counter.keyframes += 1
+                    if counter.first_keyframe_at is None:
+                        counter.first_keyframe_at = now
+                if counter.first_keyframe_at is not None or track.kind == "audio":
+                    counter.frames_after_keyframe += 1
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    def counter_for(self, mid: str) -> InboundCounter:
+        return self.inbound.setdefault(mid, InboundCounter("unknown"))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pc.close()

@@ -1,0 +1,1 @@
+"""WebRTC media: forward every published track as encoded packets, never decoding them."""

@@ -1,0 +1,141 @@
+"""One participant's server-side peer connection: its published tracks and its receive slots.
+
+Pre-allocated slots instead of renegotiation: the client offers one send-only audio and video
+section for its own media and pairs of receive-only sections ("slots"). Whoever joins or leaves,
+the server only re-points slots at other publishers and tells the client (``track_map``); no
+peer connection is renegotiated, so nobody else's media is interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability
+
+from signaling.media.exceptions import NegotiationFailed
+from signaling.media.forwarding import SlotTrack
+from signaling.media.sdp_guard import check_offer
+
+log = logging.getLogger(__name__)
+PREFERRED_MIME = {"video": "video/VP8", "audio": "audio/opus"}
+
+
+def preferred_codecs(kind: str) -> list[RTCRtpCodecCapability]:
+    capabilities = RTCRtpSender.getCapabilities(kind)
+    wanted = PREFERRED_MIME[kind].lower()
+    return [c for c in capabilities.codecs if c.mimeType.lower() == wanted]
+
+
+@dataclass
+class Slot:
+    index: int
+    audio_mid: str
+    video_mid: str
+    audio: SlotTrack
+    video: SlotTrack
+    publisher_id: int | None = None
+
+
+@dataclass
+class ParticipantPeer:
+    participant_id: int
+    publish: bool
+    receive: bool
+    ice_servers: list[RTCIceServer]
+    on_track: Callable[[ParticipantPeer, MediaStreamTrack, RTCRtpReceiver], None]
+    on_failed: Callable[[ParticipantPeer], None]
+    pc: RTCPeerConnection | None = None
+    slots: list[Slot] = field(default_factory=list)
+    audio_only: bool = False
+
+    async def negotiate(self, offer_sdp: str) -> str:
+        """Answer the client's offer; raises ``MediaError`` and leaves nothing running."""
+        summary = check_offer(offer_sdp)
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=self.ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.pc = pc
+        published: set[str] = set()
+        audio_slots: list[tuple[str, SlotTrack]] = []
+        video_slots: list[tuple[str, SlotTrack]] = []
+        try:
+            for section in summary.sections:
+                client_sends = section.direction in ("sendonly", "sendrecv")
+                client_receives = section.direction in ("recvonly", "sendrecv")
+                if client_sends and section.kind not in published and self.publish:
+                    published.add(section.kind)
+                    direction = "recvonly"
+                    track: SlotTrack | None = None
+                elif client_receives and self.receive:
+                    direction = "sendonly"
+                    track = SlotTrack(section.kind, f"{self.participant_id}:{section.mid}")
+                    (audio_slots if section.kind == "audio" else video_slots).append(
+                        (section.mid, track)
+                    )
+                else:
+                    direction, track = "inactive", None
+                transceiver = pc.addTransceiver(section.kind, direction=direction)
+                transceiver.setCodecPreferences(preferred_codecs(section.kind))
+                if track is not None:
+                    transceiver.sender.replaceTrack(track)
+            self.slots = [
+                Slot(i, a_mid, v_mid, a_track, v_track)
+                for i, ((a_mid, a_track), (v_mid, v_track)) in enumerate(
+                    zip(audio_slots, video_slots, strict=False)
+                )
+            ]
+
+            @pc.on("track")
+            def _track(track: MediaStreamTrack) -> None:
+                receiver = next(
+                    (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
+                )
+                if receiver is not None:
+                    self.on_track(self, track, receiver)
+
+            @pc.on("connectionstatechange")
+            def _state() -> None:
+                if pc.connectionState == "failed":
+                    self.on_failed(self)
+
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+            assert pc.localDescription is not None
+            return str(pc.localDescription.sdp)
+        except Exception as exc:
+            await self.close()
+            log.info("participant %s: offer refused: %r", self.participant_id, exc)
+            raise NegotiationFailed(
+                f"the offer could not be negotiated ({type(exc).__name__})"
+            ) from None
+
+    @property
+    def connection_state(self) -> str:
+        return self.pc.connectionState if self.pc is not None else "closed"
+
+    async def close(self) -> None:
+        pc, self.pc = self.pc, None
+        for slot in self.slots:
+            slot.audio.stop()
+            slot.video.stop()
+        self.slots = []
+        if pc is None:
+            return
+        try:
+            await asyncio.wait_for(pc.close(), timeout=5)
+        except Exception as exc:  # aiortc's close can itself raise after a bad offer
+            log.warning("participant %s: closing the peer raised %r", self.participant_id, exc)

@@ -1,0 +1,79 @@
+"""Checks an offer before aiortc sees it: size, media sections, candidates, DTLS, codecs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signaling.media.exceptions import BadSdp
+
+MAX_SDP_BYTES = 64 * 1024
+MAX_MEDIA_SECTIONS = 32
+MAX_CANDIDATES = 64
+
+
+@dataclass(frozen=True)
+class MediaSection:
+    kind: str
+    direction: str
+    mid: str
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    sections: tuple[MediaSection, ...]
+
+
+def check_offer(sdp: str) -> OfferSummary:
+    """Return the offer's media sections in order, or raise ``BadSdp`` saying what is wrong."""
+    if not isinstance(sdp, str) or not sdp.strip():
+        raise BadSdp("the offer is empty")
+    if len(sdp.encode("utf-8", "replace")) > MAX_SDP_BYTES:
+        raise BadSdp(f"the offer is larger than {MAX_SDP_BYTES} bytes")
+    lines = [line.strip() for line in sdp.splitlines()]
+    if not lines or not lines[0].startswith("v=0"):
+        raise BadSdp("the offer does not start with v=0")
+    candidates = sum(1 for line in lines if line.startswith("a=candidate:"))
+    if candidates > MAX_CANDIDATES:
+        raise BadSdp(f"the offer has {candidates} ICE candidates (at most {MAX_CANDIDATES})")
+    session_fingerprint = any(line.startswith("a=fingerprint:") for line in lines)
+    sections: list[dict[str, object]] = []
+    for line in lines:
+        if line.startswith("m="):
+            parts = line[2:].split()
+            if len(parts) < 4:
+                raise BadSdp(f"malformed media line: {line[:80]!r}")
+            sections.append(
+                {"kind": parts[0], "direction": "sendrecv", "mid": "", "fp": False, "codecs": []}
+            )
+            if len(sections) > MAX_MEDIA_SECTIONS:
+                raise BadSdp(f"the offer has more than {MAX_MEDIA_SECTIONS} media sections")
+        elif sections:
+            current = sections[-1]
+            if line in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
+                current["direction"] = line[2:]
+            elif line.startswith("a=mid:"):
+                current["mid"] = line[6:]
+            elif line.startswith("a=fingerprint:"):
+                current["fp"] = True
+            elif line.startswith("a=rtpmap:"):
+                codecs = current["codecs"]
+                assert isinstance(codecs, list)
+                codecs.append(line.split(" ", 1)[-1].split("/")[0].lower())
+    if not sections:
+        raise BadSdp("the offer has no media sections")
+    result: list[MediaSection] = []
+    for index, section in enumerate(sections):
+        kind = str(section["kind"])
+        if kind not in ("audio", "video"):
+            raise BadSdp(f"media section {index} is {kind!r}; only audio and video are used")
+        if not (section["fp"] or session_fingerprint):
+            raise BadSdp(f"media section {index} has no DTLS fingerprint")
+        codecs = section["codecs"]
+        assert isinstance(codecs, list)
+        needed = "vp8" if kind == "video" else "opus"
+        if needed not in codecs:
+            raise BadSdp(f"media section {index} ({kind}) does not offer {needed.upper()}")
+        if not section["mid"]:
+            raise BadSdp(f"media section {index} has no a=mid")
+        result.append(MediaSection(kind, str(section["direction"]), str(section["mid"])))
+    return OfferSummary(tuple(result))
