@@ -122,7 +122,10 @@ class ClipVideoTrack(_PacedTrack):
 
     async def recv(self) -> av.Packet[Any]:  # type: ignore[override]
         index = await self._wait_turn()
-        position = index % len(self.clip.video)
+        # Loop over frames 1..n-1 after the first pass: no periodic keyframes, as from a
+        # browser; a keyframe only comes when one is requested.
+        count = len(self.clip.video)
+        position = 0 if index == 0 else 1 + (index - 1) % (count - 1)
         intra = self.keyframe_requested or position == 0
         self.keyframe_requested = False
         data = self.clip.video_intra[position] if intra else self.clip.video[position]
@@ -156,6 +159,10 @@ class InboundCounter:
     keyframes: int = 0
     first_keyframe_at: float | None = None
     last_at: float | None = None
+    max_gap_s: float = 0.0
+
+    def reset_gap(self) -> None:
+        self.max_gap_s = 0.0
 
 
 @dataclass
@@ -210,6 +217,8 @@ class SyntheticParticipant:
                 packet: Any = await track.recv()
                 now = time.monotonic()
                 counter.packets += 1
+                if counter.last_at is not None:
+                    counter.max_gap_s = max(counter.max_gap_s, now - counter.last_at)
                 counter.last_at = now
                 if track.kind == "video" and packet.is_keyframe:
                     counter.keyframes += 1

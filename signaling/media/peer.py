@@ -100,11 +100,12 @@ class ParticipantPeer:
 
             @pc.on("track")
             def _track(track: MediaStreamTrack) -> None:
-                receiver = next(
-                    (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
+                transceiver = next(
+                    (t for t in pc.getTransceivers() if t.receiver.track is track), None
                 )
-                if receiver is not None:
-                    self.on_track(self, track, receiver)
+                # Only sections we answered as receiving are publications (not an observer's).
+                if transceiver is not None and transceiver.direction == "recvonly":
+                    self.on_track(self, track, transceiver.receiver)
 
             @pc.on("connectionstatechange")
             def _state() -> None:

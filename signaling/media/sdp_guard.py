@@ -27,20 +27,28 @@ def check_offer(sdp: str) -> OfferSummary:
     """Return the offer's media sections in order, or raise ``BadSdp`` saying what is wrong."""
     if not isinstance(sdp, str) or not sdp.strip():
         raise BadSdp("the offer is empty")
+    candidates = sdp.count("a=candidate:")
+    if candidates > MAX_CANDIDATES:
+        raise BadSdp(f"the offer has {candidates} ICE candidates (at most {MAX_CANDIDATES})")
     if len(sdp.encode("utf-8", "replace")) > MAX_SDP_BYTES:
         raise BadSdp(f"the offer is larger than {MAX_SDP_BYTES} bytes")
     lines = [line.strip() for line in sdp.splitlines()]
     if not lines or not lines[0].startswith("v=0"):
         raise BadSdp("the offer does not start with v=0")
-    candidates = sum(1 for line in lines if line.startswith("a=candidate:"))
-    if candidates > MAX_CANDIDATES:
-        raise BadSdp(f"the offer has {candidates} ICE candidates (at most {MAX_CANDIDATES})")
+    if not sdp.endswith("\n"):
+        raise BadSdp("the offer is truncated (its last line is not terminated)")
+    for required in ("a=ice-ufrag:", "a=ice-pwd:", "a=setup:"):
+        if not any(line.startswith(required) for line in lines):
+            raise BadSdp(f"the offer has no {required.rstrip(':')} line")
+    for line in lines:
+        if line.startswith("a=setup:") and line[8:] not in ("actpass", "active", "passive"):
+            raise BadSdp(f"invalid DTLS role {line[8:]!r}")
     session_fingerprint = any(line.startswith("a=fingerprint:") for line in lines)
     sections: list[dict[str, object]] = []
     for line in lines:
         if line.startswith("m="):
             parts = line[2:].split()
-            if len(parts) < 4:
+            if len(parts) < 4 or not parts[1].isdigit():
                 raise BadSdp(f"malformed media line: {line[:80]!r}")
             sections.append(
                 {"kind": parts[0], "direction": "sendrecv", "mid": "", "fp": False, "codecs": []}

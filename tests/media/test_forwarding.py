@@ -1,0 +1,174 @@
+"""Forwarding through real aiortc peers: no codec runs, keyframes asked for, no gaps."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiortc.codecs import opus, vpx
+
+from signaling.media import passthrough
+from tests.media.conftest import Room
+from tests.support.waiting import until
+
+pytestmark = pytest.mark.media
+Flowing = Callable[[list[int]], Awaitable[None]]
+
+
+@pytest.fixture
+def codec_constructions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    made: list[str] = []
+    for module, name in (
+        (vpx, "Vp8Decoder"), (vpx, "Vp8Encoder"), (opus, "OpusDecoder"), (opus, "OpusEncoder"),
+    ):  # fmt: skip
+        original = getattr(module, name).__init__
+
+        def spy(self: object, *args: object, _name: str = name, _orig: object = original) -> None:
+            made.append(_name)
+            _orig(self, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(getattr(module, name), "__init__", spy)
+    return made
+
+
+def test_aiortc_internals_are_where_we_expect() -> None:
+    passthrough.check_internals()
+    passthrough.install()
+    assert passthrough.installed()
+
+
+async def test_three_participants_forwarded_without_any_codec(
+    room: Room, flowing: Flowing, codec_constructions: list[str]
+) -> None:
+    for pid in (1, 2, 3):
+        await room.join(pid)
+    await flowing([1, 2, 3])
+    assert codec_constructions == []
+    for subscriber in (1, 2, 3):
+        assert {e["participant_id"] for e in room.track_maps[subscriber]} == {1, 2, 3} - {
+            subscriber
+        }
+
+
+async def test_late_joiner_gets_a_keyframe_because_the_pli_reached_the_publisher(
+    room: Room, flowing: Flowing
+) -> None:
+    publisher = await room.join(1)
+    await room.join(2)
+    await flowing([1, 2])
+    assert publisher.video is not None
+    keyframes_before = publisher.video.keyframes_sent
+    joined_at = time.monotonic()
+    await room.join(3)
+    await until(
+        lambda: (
+            room.mid_of(3, 1, "video") is not None
+            and room.counter(3, 1, "video").first_keyframe_at is not None
+        ),
+        timeout_s=10,
+        what="a keyframe from 1 at the late joiner",
+    )
+    first_frame_s = room.counter(3, 1, "video").first_keyframe_at - joined_at
+    assert publisher.video.keyframes_sent > keyframes_before
+    assert first_frame_s < 2.0, first_frame_s
+
+
+async def test_fifth_participant_joins_without_a_gap_for_the_others(
+    room: Room, flowing: Flowing
+) -> None:
+    for pid in (1, 2, 3, 4):
+        await room.join(pid)
+    await flowing([1, 2, 3, 4])
+    pairs = [(s, p) for s in (1, 2, 3, 4) for p in (1, 2, 3, 4) if s != p]
+    for s, p in pairs:
+        room.counter(s, p, "video").reset_gap()
+        room.counter(s, p, "audio").reset_gap()
+    before = {(s, p): room.packets(s, p, "video") for s, p in pairs}
+    await room.join(5)
+    await flowing([1, 2, 3, 4, 5])
+    await until(
+        lambda: all(room.packets(s, p, "video") > before[(s, p)] + 20 for s, p in pairs),
+        timeout_s=10,
+        what="20 more frames on every existing subscription",
+    )
+    for s, p in pairs:
+        assert room.counter(s, p, "video").max_gap_s < 0.5, (s, p)
+        assert room.counter(s, p, "audio").max_gap_s < 0.5, (s, p)
+
+
+async def test_observer_receives_but_cannot_publish(room: Room, flowing: Flowing) -> None:
+    await room.join(1)
+    await room.join(2)
+    observer = await room.join(9, publish=False, send_anyway=True)
+    await flowing([1, 2])
+    await until(
+        lambda: room.packets(9, 1, "video") > 5 and room.packets(9, 2, "audio") > 5,
+        timeout_s=10,
+        what="the observer receiving",
+    )
+    assert observer.video is not None
+    assert 9 not in room.media.publications
+    assert all(e["participant_id"] != 9 for e in room.track_maps[1])
+
+
+async def frames_pass(
+    room: Room, subscriber: int, publisher: int, *, kind: str = "video", count: int = 8
+) -> None:
+    start = room.packets(subscriber, publisher, kind)
+    await until(
+        lambda: room.packets(subscriber, publisher, kind) >= start + count,
+        timeout_s=5,
+        what=f"{count} {kind} packets from {publisher} at {subscriber}",
+    )
+
+
+async def test_mute_and_audio_only(room: Room, flowing: Flowing) -> None:
+    for pid in (1, 2, 3):
+        await room.join(pid)
+    await flowing([1, 2, 3])
+    room.media.set_audio_muted(1, True)
+    await frames_pass(room, 2, 1)  # packets already in flight arrive
+    muted_at = {s: room.packets(s, 1, "audio") for s in (2, 3)}
+    await frames_pass(room, 2, 1)
+    assert {s: room.packets(s, 1, "audio") for s in (2, 3)} == muted_at
+    room.media.set_audio_muted(1, False)
+    await until(lambda: room.packets(2, 1, "audio") > muted_at[2] + 5, timeout_s=5, what="unmute")
+
+    room.media.set_audio_only(3, True)
+    await frames_pass(room, 3, 1, kind="audio", count=15)
+    video_3 = {p: room.packets(3, p, "video") for p in (1, 2)}
+    await frames_pass(room, 3, 1, kind="audio", count=40)
+    assert {p: room.packets(3, p, "video") for p in (1, 2)} == video_3
+    room.media.set_audio_only(3, False)
+    await until(
+        lambda: room.packets(3, 1, "video") > video_3[1] + 5, timeout_s=5, what="video back"
+    )
+
+
+async def test_reconnect_replaces_the_peer_and_leaks_nothing(room: Room, flowing: Flowing) -> None:
+    await room.join(1)
+    await room.join(2)
+    await flowing([1, 2])
+    tasks_before = len(asyncio.all_tasks())
+    old_pc = room.media.peers[2].pc
+    await room.join(2)  # a new connection replaces the old one
+    assert room.media.peers[2].pc is not old_pc
+    assert old_pc is not None
+    assert old_pc.connectionState == "closed"
+    await until(
+        lambda: (
+            room.clients[2].counter_for(room.mid_of(2, 1, "video") or "").packets > 5
+            and room.packets(1, 2, "video") > 5
+        ),
+        timeout_s=10,
+        what="media after the reconnect",
+    )
+    await until(
+        lambda: len(asyncio.all_tasks()) <= tasks_before + 2, timeout_s=10, what="old tasks ending"
+    )
+    await room.media.detach(2)
+    assert 2 not in room.media.peers
+    assert 2 not in room.media.publications
+    assert room.track_maps[1] == []
