@@ -94,7 +94,7 @@ async def test_each_bad_offer_is_refused_while_others_flow(
         )
     assert "DTLS fingerprint" in messages["no fingerprint"]
     assert "ICE candidates (at most 64)" in messages["1000 candidates"]
-    assert "VP8" in messages["wrong codec only"]
+    assert "does not offer OPUS" in messages["wrong codec only"]
     assert "larger than" in messages["oversized"]
     assert "v=0" in messages["garbage"]
     assert "only audio and video" in messages["data channel section"]
