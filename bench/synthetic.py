@@ -7,15 +7,16 @@ packets (the process runs with ``signaling.media.passthrough`` installed).
 
 from __future__ import annotations
 
+import array
 import asyncio
 import fractions
 import math
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import av
-import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
@@ -35,48 +36,60 @@ class Clip:
     audio: list[bytes]
 
 
+def _video_frame(index: int, texture: bytes) -> av.VideoFrame:
+    """A textured picture scrolling by 4 rows a frame, with a moving bright bar."""
+    frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+    offset = ((index * 4) % HEIGHT) * WIDTH
+    luma = bytearray(texture[offset : offset + WIDTH * HEIGHT])
+    bar = (index * 8) % (WIDTH - 40)
+    for row in range(0, HEIGHT * WIDTH, WIDTH):
+        luma[row + bar : row + bar + 40] = b"\xeb" * 40
+    frame.planes[0].update(bytes(luma))
+    for plane in frame.planes[1:]:
+        plane.update(b"\x80" * (plane.line_size * plane.height))
+    frame.pts = index
+    return frame
+
+
 def _encode_video(frames: int, gop: int) -> list[bytes]:
-    codec = av.CodecContext.create("libvpx", "w")
-    codec.width, codec.height = WIDTH, HEIGHT  # type: ignore[attr-defined]
-    codec.pix_fmt = "yuv420p"  # type: ignore[attr-defined]
+    codec: Any = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = WIDTH, HEIGHT
+    codec.pix_fmt = "yuv420p"
     codec.time_base = fractions.Fraction(1, FPS)
     codec.bit_rate = 600_000
-    codec.gop_size = gop  # type: ignore[attr-defined]
+    codec.gop_size = gop
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    rng = random.Random(7)
+    texture = bytes(112 + rng.randrange(24) for _ in range(WIDTH * HEIGHT * 2))
     packets: list[bytes] = []
-    rng = np.random.default_rng(7)
-    texture = (112 + rng.integers(0, 24, (HEIGHT, WIDTH * 2))).astype(np.uint8)
     for index in range(frames):
-        shift = (index * 12) % WIDTH
-        y = texture[:, shift : shift + WIDTH].copy()
-        y[:, (index * 8) % WIDTH : (index * 8) % WIDTH + 40] = 235
-        y[(index * 4) % HEIGHT : (index * 4) % HEIGHT + 30, :] = 128
-        yuv = np.concatenate([y, np.full((HEIGHT // 2, WIDTH), 128, dtype=np.uint8)])
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        frame.pts = index
-        packets.extend(bytes(p) for p in codec.encode(frame))  # type: ignore[attr-defined]
-    packets.extend(bytes(p) for p in codec.encode(None))  # type: ignore[attr-defined]
+        packets.extend(bytes(p) for p in codec.encode(_video_frame(index, texture)))
+    packets.extend(bytes(p) for p in codec.encode(None))
     return packets[:frames]
 
 
 def _encode_audio(seconds: float) -> list[bytes]:
-    codec = av.CodecContext.create("libopus", "w")
-    codec.sample_rate = 48_000  # type: ignore[attr-defined]
-    codec.layout = "stereo"  # type: ignore[attr-defined]
-    codec.format = "s16"  # type: ignore[attr-defined]
+    codec: Any = av.CodecContext.create("libopus", "w")
+    codec.sample_rate = 48_000
+    codec.layout = "stereo"
+    codec.format = "s16"
     codec.bit_rate = 48_000
     codec.time_base = fractions.Fraction(1, 48_000)
+    # 400 Hz fits exactly 8 periods into one 20 ms frame, so one frame's samples repeat.
+    tone = array.array(
+        "h",
+        (
+            int(math.sin(2 * math.pi * 400 * (i // 2) / 48_000) * 8000)
+            for i in range(AUDIO_FRAME_SAMPLES * 2)
+        ),
+    ).tobytes()
     packets: list[bytes] = []
-    count = int(seconds * 50)
-    for index in range(count):
-        t = (np.arange(AUDIO_FRAME_SAMPLES) + index * AUDIO_FRAME_SAMPLES) / 48_000
-        tone = (np.sin(2 * math.pi * 440 * t) * 8000).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(
-            np.repeat(tone, 2).reshape(1, -1), format="s16", layout="stereo"
-        )
+    for index in range(int(seconds * 50)):
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=AUDIO_FRAME_SAMPLES)
+        frame.planes[0].update(tone)
         frame.sample_rate = 48_000
         frame.pts = index * AUDIO_FRAME_SAMPLES
-        packets.extend(bytes(p) for p in codec.encode(frame))  # type: ignore[attr-defined]
+        packets.extend(bytes(p) for p in codec.encode(frame))
     return packets
 
 
