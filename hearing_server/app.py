@@ -26,6 +26,7 @@ from hearing_server.web.middleware import (
     principal_middleware,
     security_headers_middleware,
 )
+from signaling.namespace import attach_signaling
 
 log = logging.getLogger(__name__)
 WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "web_client" / "static"
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_get("/healthz", health)
     for module in (auth_routes, staff_routes, hearing_routes, participant_routes, party_routes):
         app.router.add_routes(module.routes)
+    attach_signaling(app)  # after the database context: courtrooms log to it
     if WEB_CLIENT_DIR.is_dir():
         app.router.add_static("/static/", WEB_CLIENT_DIR, follow_symlinks=False)
     return app

@@ -13,7 +13,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
 
-SLOT_QUEUE_PACKETS = 60
+# Bounded per-subscriber queues: about 2 s of video, 1 s of audio. A subscriber whose sender
+# cannot keep up loses the oldest media instead of growing memory and latency.
+SLOT_QUEUE_PACKETS = {"video": 30, "audio": 50}
 KEYFRAME_REQUEST_INTERVAL_S = 0.3
 
 
@@ -28,7 +30,7 @@ class SlotTrack(MediaStreamTrack):
         super().__init__()
         self.kind = kind
         self.label = label
-        self._queue: asyncio.Queue[av.Packet[Any]] = asyncio.Queue(maxsize=SLOT_QUEUE_PACKETS)
+        self._queue: asyncio.Queue[av.Packet[Any]] = asyncio.Queue(maxsize=SLOT_QUEUE_PACKETS[kind])
         self.source: PublishedTrack | None = None
         self.waiting_for_keyframe = kind == "video"
         self.enabled = True
@@ -50,10 +52,13 @@ class SlotTrack(MediaStreamTrack):
                 return
             self.waiting_for_keyframe = False
         if self._queue.full():
-            self._drain()
             self.dropped += 1
-            if self.kind == "video":
-                # A lost video frame breaks every frame after it until the next keyframe.
+            if self.kind == "audio":
+                self._queue.get_nowait()  # drop the oldest
+            else:
+                # A lost video frame breaks every frame after it until the next keyframe,
+                # so drop everything queued and start again from a fresh keyframe.
+                self._drain()
                 self.waiting_for_keyframe = True
                 self.request_keyframe()
                 if not packet.is_keyframe:

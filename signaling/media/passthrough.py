@@ -5,21 +5,32 @@ and hands each complete encoded frame (a ``JitterFrame``: ``data``, ``timestamp`
 ``decoder.decode``. Our decoder wraps the bytes in an ``av.Packet`` instead, so every remote
 track yields encoded packets. ``RTCRtpSender._next_encoded_frame`` calls
 ``aiortc.rtcrtpsender.get_encoder`` and, for a packet, ``encoder.pack(packet)``; our encoder only
-packs. So the server never runs a real VP8/Opus decoder or encoder. ``check_internals`` fails
-loudly if an aiortc upgrade moves any of this.
+packs. So the server never runs a real VP8/Opus decoder or encoder.
+
+Keyframes: a sender that receives PLI/FIR calls its private ``_send_keyframe()`` (meant for an
+encoder); ``forward_keyframe_requests`` replaces it per sender, and ``send_pli`` asks a
+publisher through the receiver's private ``_send_rtcp_pli``.
+
+``check_internals`` fails loudly if an aiortc upgrade moves any of this.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import aiortc.rtcrtpreceiver as rtcrtpreceiver
 import aiortc.rtcrtpsender as rtcrtpsender
 import av
+from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import convert_timebase
+
+log = logging.getLogger(__name__)
 
 VIDEO_CLOCK = 90_000
 AUDIO_CLOCK = 48_000
@@ -39,12 +50,13 @@ class PassthroughDecoder:
     """Turns each complete encoded frame into a packet; decodes nothing."""
 
     def __init__(self, mime_type: str) -> None:
+        self.mime_type = mime_type
         self.is_video = mime_type == "video/vp8"
         self.time_base = Fraction(1, VIDEO_CLOCK if self.is_video else AUDIO_CLOCK)
 
-    def decode(self, encoded_frame: Any) -> list[av.Packet[Any]]:
+    def decode(self, encoded_frame: JitterFrame) -> list[av.Packet[Any]]:
         data = bytes(encoded_frame.data)
-        if not data:
+        if not data or self.mime_type not in SUPPORTED_MIME_TYPES:
             return []
         packet = av.Packet(data)
         packet.pts = encoded_frame.timestamp
@@ -84,32 +96,67 @@ def _mime(codec: Any) -> str:
 
 
 def passthrough_decoder(codec: Any) -> PassthroughDecoder:
-    return PassthroughDecoder(_mime(codec))
+    """Never fails (it runs in aiortc's decoder thread): other codecs yield nothing."""
+    mime = str(codec.mimeType).lower()
+    if mime not in SUPPORTED_MIME_TYPES:
+        log.warning("received %s media, which is not forwarded", mime)
+    return PassthroughDecoder(mime)
 
 
 def pack_only_encoder(codec: Any) -> PackOnlyEncoder:
     return PackOnlyEncoder(_mime(codec))
 
 
+def forward_keyframe_requests(sender: RTCRtpSender, request_keyframe: Callable[[], None]) -> None:
+    """Make PLI/FIR that this sender receives call ``request_keyframe`` (no encoder to flag)."""
+    sender._send_keyframe = request_keyframe  # type: ignore[method-assign]
+
+
+async def send_pli(receiver: RTCRtpReceiver) -> None:
+    """Ask the remote publisher of ``receiver``'s track for a keyframe (RTCP PLI)."""
+    for source in receiver.getSynchronizationSources():
+        await receiver._send_rtcp_pli(source.source)
+
+
+# (object, attribute, parameter names) of every private aiortc callable used above.
+_SIGNATURES: tuple[tuple[object, str, tuple[str, ...]], ...] = (
+    (rtcrtpreceiver, "decoder_worker", ("loop", "input_q", "output_q", "decode_error")),
+    (rtcrtpreceiver, "get_decoder", ("codec",)),
+    (rtcrtpsender, "get_encoder", ("codec",)),
+    (rtcrtpreceiver.RTCRtpReceiver, "_send_rtcp_pli", ("self", "media_ssrc")),
+    (rtcrtpreceiver.RTCRtpReceiver, "getSynchronizationSources", ("self",)),
+    (rtcrtpsender.RTCRtpSender, "_send_keyframe", ("self",)),
+    (rtcrtpsender.RTCRtpSender, "_next_encoded_frame", ("self", "codec")),
+    (Vp8Encoder, "_packetize", ("buffer", "picture_id")),
+    (JitterFrame, "__init__", ("self", "data", "timestamp")),
+)
+# (function, source fragment) that show the data flow this module hooks into.
+_SOURCE_FRAGMENTS: tuple[tuple[Callable[..., Any], str], ...] = (
+    (rtcrtpreceiver.decoder_worker, "decoder = get_decoder(codec)"),
+    (rtcrtpreceiver.decoder_worker, "decoder.decode(encoded_frame)"),
+    (rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet, "depayload(codec, packet.payload)"),
+    (rtcrtpsender.RTCRtpSender._next_encoded_frame, "self.__encoder = get_encoder(codec)"),
+    (rtcrtpsender.RTCRtpSender._next_encoded_frame, "self.__encoder.pack(data)"),
+    (rtcrtpsender.RTCRtpSender._handle_rtcp_packet, "self._send_keyframe()"),
+)
+
+
 def check_internals() -> None:
     """Raise if the aiortc internals this module relies on have moved."""
     problems = []
-    if not hasattr(rtcrtpreceiver, "get_decoder"):
-        problems.append("aiortc.rtcrtpreceiver.get_decoder is gone")
-    if "get_decoder(codec)" not in inspect.getsource(rtcrtpreceiver.decoder_worker):
-        problems.append("decoder_worker no longer calls get_decoder(codec)")
-    if not hasattr(rtcrtpsender, "get_encoder"):
-        problems.append("aiortc.rtcrtpsender.get_encoder is gone")
-    source = inspect.getsource(rtcrtpsender.RTCRtpSender._next_encoded_frame)
-    if ".pack(data)" not in source:
-        problems.append("RTCRtpSender._next_encoded_frame no longer packs packets")
-    for name in ("_send_keyframe", "_handle_rtcp_packet"):
-        if not hasattr(rtcrtpsender.RTCRtpSender, name):
-            problems.append(f"RTCRtpSender.{name} is gone")
-    if not hasattr(rtcrtpreceiver.RTCRtpReceiver, "_send_rtcp_pli"):
-        problems.append("RTCRtpReceiver._send_rtcp_pli is gone")
-    if not hasattr(Vp8Encoder, "_packetize"):
-        problems.append("Vp8Encoder._packetize is gone")
+    for owner, name, expected in _SIGNATURES:
+        target = getattr(owner, name, None)
+        if target is None:
+            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
+            continue
+        parameters = tuple(inspect.signature(target).parameters)
+        if parameters != expected:
+            problems.append(f"{name}{parameters} is not {name}{expected}")
+    if not inspect.iscoroutinefunction(rtcrtpreceiver.RTCRtpReceiver._send_rtcp_pli):
+        problems.append("RTCRtpReceiver._send_rtcp_pli is no longer a coroutine")
+    for function, fragment in _SOURCE_FRAGMENTS:
+        if fragment not in inspect.getsource(function):
+            problems.append(f"{function.__qualname__} no longer contains {fragment!r}")
     if problems:
         raise RuntimeError("aiortc internals moved: " + "; ".join(problems))
 

@@ -25,6 +25,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
+from signaling.media import passthrough
 from signaling.media.exceptions import NegotiationFailed
 from signaling.media.forwarding import SlotTrack
 from signaling.media.sdp_guard import check_offer
@@ -35,8 +36,9 @@ PREFERRED_MIME = {"video": "video/VP8", "audio": "audio/opus"}
 
 def preferred_codecs(kind: str) -> list[RTCRtpCodecCapability]:
     capabilities = RTCRtpSender.getCapabilities(kind)
-    wanted = PREFERRED_MIME[kind].lower()
-    return [c for c in capabilities.codecs if c.mimeType.lower() == wanted]
+    # RTX stays allowed for video: retransmissions are forwarded as they are.
+    wanted = {PREFERRED_MIME[kind].lower(), "video/rtx"}
+    return [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
 
 
 @dataclass
@@ -55,10 +57,10 @@ class ParticipantPeer:
     publish: bool
     receive: bool
     ice_servers: list[RTCIceServer]
-    on_track: Callable[[ParticipantPeer, MediaStreamTrack, RTCRtpReceiver], None]
     on_failed: Callable[[ParticipantPeer], None]
     pc: RTCPeerConnection | None = None
     slots: list[Slot] = field(default_factory=list)
+    published: dict[str, tuple[MediaStreamTrack, RTCRtpReceiver]] = field(default_factory=dict)
     audio_only: bool = False
 
     async def negotiate(self, offer_sdp: str) -> str:
@@ -91,6 +93,10 @@ class ParticipantPeer:
                 transceiver.setCodecPreferences(preferred_codecs(section.kind))
                 if track is not None:
                     transceiver.sender.replaceTrack(track)
+                    # PLI/FIR from this subscriber goes to the publisher the slot shows.
+                    passthrough.forward_keyframe_requests(
+                        transceiver.sender, track.request_keyframe
+                    )
             self.slots = [
                 Slot(i, a_mid, v_mid, a_track, v_track)
                 for i, ((a_mid, a_track), (v_mid, v_track)) in enumerate(
@@ -105,7 +111,7 @@ class ParticipantPeer:
                 )
                 # Only sections we answered as receiving are publications (not an observer's).
                 if transceiver is not None and transceiver.direction == "recvonly":
-                    self.on_track(self, track, transceiver.receiver)
+                    self.published.setdefault(track.kind, (track, transceiver.receiver))
 
             @pc.on("connectionstatechange")
             def _state() -> None:
@@ -134,6 +140,7 @@ class ParticipantPeer:
             slot.audio.stop()
             slot.video.stop()
         self.slots = []
+        self.published = {}
         if pc is None:
             return
         try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from signaling.media.exceptions import BadSdp
 
 MAX_SDP_BYTES = 64 * 1024
-MAX_MEDIA_SECTIONS = 32
+MAX_MEDIA_SECTIONS = 40
 MAX_CANDIDATES = 64
 
 
