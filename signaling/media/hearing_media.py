@@ -1,16 +1,22 @@
 """All media of one hearing: publishers, subscribers and which slot shows whom.
 
 Owned by one event loop. The signaling layer calls ``attach`` when an admitted participant
-sends an offer, ``detach`` when they leave or are removed, and the switches for mute and
-audio-only. ``on_track_map`` tells it when a subscriber's slots point at other publishers.
+sends an offer, ``replace`` when they reconnect, ``detach`` when they leave, are removed or go
+back to the lobby, and the switches for mute and audio-only. Participants in the lobby are
+simply not attached: they get nothing and nobody gets their media.
+
+Slots, not renegotiation: every client offers its own audio+video (send) plus pairs of receive
+sections ("slots", 7 for a hearing of up to 8). When someone joins or leaves, the server only
+re-points slots at other publishers and reports each subscriber's ``TrackMap`` through
+``on_track_map``; no existing peer connection is renegotiated, so nobody else's media stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from aiortc import RTCIceServer, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamTrack
@@ -21,7 +27,22 @@ from signaling.media.forwarding import PublishedTrack
 from signaling.media.peer import ParticipantPeer
 
 log = logging.getLogger(__name__)
-TrackMap = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class IncomingTrack:
+    """What a subscriber receives on one of its slot sections (``mid``)."""
+
+    mid: str
+    kind: str  # "audio" or "video"
+    participant_id: int
+
+    def to_wire(self) -> dict[str, str | int]:
+        return {"mid": self.mid, "kind": self.kind, "participant_id": self.participant_id}
+
+
+# A subscriber's slots that currently carry someone's media, by mid. Unlisted mids are idle.
+TrackMap = dict[str, IncomingTrack]
 
 
 class HearingMedia:
@@ -29,88 +50,112 @@ class HearingMedia:
         self,
         hearing_id: int,
         *,
-        ice_servers: list[RTCIceServer] | None = None,
+        ice_servers: Sequence[RTCIceServer] = (),
         on_track_map: Callable[[int, TrackMap], None] | None = None,
         on_failed: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_track_map(subscriber_id, track_map)`` runs whenever a subscriber's map changes;
+        ``on_failed(participant_id)`` when a connection fails (the client should reconnect
+        with a new offer, see ``replace``)."""
         passthrough.install()
         self.hearing_id = hearing_id
-        self.ice_servers = ice_servers or []
+        self.ice_servers = list(ice_servers)
         self.peers: dict[int, ParticipantPeer] = {}
         self.publications: dict[int, dict[str, PublishedTrack]] = {}
         self.audio_muted: set[int] = set()
         self._on_track_map = on_track_map
         self._on_failed = on_failed
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def is_attached(self, participant_id: int) -> bool:
+        return participant_id in self.peers
 
     async def attach(
         self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
     ) -> str:
-        """Negotiate a (new) peer connection for the participant and return the answer SDP.
+        """Negotiate a peer connection for an admitted participant; return the answer SDP.
 
-        A second attach for the same participant replaces the old connection (reconnect).
-        A refused offer leaves the participant's previous connection, and everyone else's, as is.
+        ``publish=False`` (observer): whatever the client sends is ignored. ``receive=False``:
+        it gets nothing. Attaching an attached participant replaces the old connection. A
+        refused offer raises ``MediaError`` and leaves every existing connection as it was.
         """
+        async with self._lock(participant_id):
+            return await self._attach(participant_id, offer_sdp, publish=publish, receive=receive)
+
+    async def replace(self, participant_id: int, offer_sdp: str) -> str:
+        """Reconnect: a new peer connection with the same role replaces the old one."""
+        async with self._lock(participant_id):
+            old = self.peers.get(participant_id)
+            if old is None:
+                raise NotAttached(f"participant {participant_id} has no media connection")
+            return await self._attach(
+                participant_id, offer_sdp, publish=old.publish, receive=old.receive
+            )
+
+    async def _attach(
+        self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
+    ) -> str:
         peer = ParticipantPeer(
             participant_id=participant_id,
             publish=publish,
             receive=receive,
             ice_servers=self.ice_servers,
-            on_track=self._track_published,
             on_failed=self._peer_failed,
         )
-        staged: dict[str, PublishedTrack] = {}
-        peer_tracks: list[tuple[MediaStreamTrack, RTCRtpReceiver]] = []
-
-        def collect(_peer: ParticipantPeer, track: MediaStreamTrack, rx: RTCRtpReceiver) -> None:
-            peer_tracks.append((track, rx))
-
-        peer.on_track = collect
         answer = await peer.negotiate(offer_sdp)
         old = self.peers.get(participant_id)
         if old is not None:
+            peer.audio_only = old.audio_only
             await self._drop(participant_id)
         self.peers[participant_id] = peer
-        peer.audio_only = old.audio_only if old is not None else False
-        peer.on_track = self._track_published
-        for track, receiver in peer_tracks:
-            staged[track.kind] = self._publication(participant_id, track, receiver)
-        if staged:
-            self.publications[participant_id] = staged
-            if participant_id in self.audio_muted and "audio" in staged:
-                staged["audio"].muted = True
-        self._rebalance()
+        publications = {
+            kind: self._publication(participant_id, track, receiver)
+            for kind, (track, receiver) in peer.published.items()
+        }
+        if publications:
+            self.publications[participant_id] = publications
+            if participant_id in self.audio_muted and "audio" in publications:
+                publications["audio"].muted = True
+        self._rebalance(force_report=participant_id)
         self._apply_audio_only(peer)
         log.info(
-            "hearing %s participant %s: media attached (%s published, %d slots)",
-            self.hearing_id, participant_id, ",".join(sorted(staged)) or "nothing",
-            len(peer.slots),
+            "hearing %s participant %s: media %s (%s published, %d slots)",
+            self.hearing_id, participant_id, "replaced" if old else "attached",
+            ",".join(sorted(publications)) or "nothing", len(peer.slots),
         )  # fmt: skip
         return answer
 
+    def _lock(self, participant_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(participant_id, asyncio.Lock())
+
+    @staticmethod
     def _publication(
-        self, participant_id: int, track: MediaStreamTrack, receiver: RTCRtpReceiver
+        participant_id: int, track: MediaStreamTrack, receiver: RTCRtpReceiver
     ) -> PublishedTrack:
-        async def request_pli() -> None:
-            for source in receiver.getSynchronizationSources():
-                await receiver._send_rtcp_pli(source.source)
-
-        return PublishedTrack(track, participant_id=participant_id, request_pli=request_pli)
-
-    def _track_published(
-        self, peer: ParticipantPeer, track: MediaStreamTrack, receiver: RTCRtpReceiver
-    ) -> None:
-        publication = self._publication(peer.participant_id, track, receiver)
-        self.publications.setdefault(peer.participant_id, {})[track.kind] = publication
-        self._rebalance()
+        return PublishedTrack(
+            track,
+            participant_id=participant_id,
+            request_pli=lambda: passthrough.send_pli(receiver),
+        )
 
     def _peer_failed(self, peer: ParticipantPeer) -> None:
-        if self.peers.get(peer.participant_id) is peer and self._on_failed is not None:
-            self._on_failed(peer.participant_id)
+        if self.peers.get(peer.participant_id) is peer:
+            log.warning(
+                "hearing %s participant %s: media connection failed",
+                self.hearing_id, peer.participant_id,
+            )  # fmt: skip
+            if self._on_failed is not None:
+                self._on_failed(peer.participant_id)
 
     async def detach(self, participant_id: int) -> None:
-        if participant_id in self.peers:
-            await self._drop(participant_id)
-            self._rebalance()
+        """Close the participant's connection; the others stop getting their media."""
+        async with self._lock(participant_id):
+            if participant_id in self.peers:
+                await self._drop(participant_id)
+                self._rebalance()
+                log.info(
+                    "hearing %s participant %s: media detached", self.hearing_id, participant_id
+                )
 
     async def _drop(self, participant_id: int) -> None:
         peer = self.peers.pop(participant_id, None)
@@ -120,6 +165,8 @@ class HearingMedia:
             await peer.close()
 
     def set_audio_muted(self, participant_id: int, muted: bool) -> None:
+        """Stop (or resume) forwarding this publisher's audio to everyone; kept across
+        reconnects and valid before the participant attaches."""
         if muted:
             self.audio_muted.add(participant_id)
         else:
@@ -129,6 +176,7 @@ class HearingMedia:
             audio.muted = muted
 
     def set_audio_only(self, participant_id: int, audio_only: bool) -> None:
+        """Stop (or resume) sending any video to this subscriber; kept across reconnects."""
         peer = self.peers.get(participant_id)
         if peer is None:
             raise NotAttached(f"participant {participant_id} has no media connection")
@@ -141,46 +189,56 @@ class HearingMedia:
             slot.video.set_enabled(not peer.audio_only)
 
     def track_map(self, participant_id: int) -> TrackMap:
+        """Which participant's audio/video arrives on each of the subscriber's mids."""
         peer = self.peers.get(participant_id)
         if peer is None:
-            return []
-        return [
-            {
-                "participant_id": slot.publisher_id,
-                "audio_mid": slot.audio_mid,
-                "video_mid": slot.video_mid,
-            }
-            for slot in peer.slots
-            if slot.publisher_id is not None
-        ]
+            return {}
+        result: TrackMap = {}
+        for slot in peer.slots:
+            if slot.publisher_id is None:
+                continue
+            for kind, mid in (("audio", slot.audio_mid), ("video", slot.video_mid)):
+                result[mid] = IncomingTrack(mid, kind, slot.publisher_id)
+        return result
 
-    def _rebalance(self) -> None:
+    def _rebalance(self, force_report: int | None = None) -> None:
         """Point every subscriber's slots at the current publishers, keeping existing ones."""
         publishers = sorted(self.publications)
         for subscriber_id, peer in self.peers.items():
             wanted = [p for p in publishers if p != subscriber_id]
-            changed = False
+            changed = subscriber_id == force_report
             for slot in peer.slots:
                 if slot.publisher_id is not None and slot.publisher_id not in wanted:
                     slot.publisher_id = None
                     changed = True
             shown = {slot.publisher_id for slot in peer.slots}
+            missing = [p for p in wanted if p not in shown]
             free = [slot for slot in peer.slots if slot.publisher_id is None]
-            for publisher_id, slot in zip(
-                [p for p in wanted if p not in shown], free, strict=False
-            ):
+            if len(missing) > len(free):
+                log.warning(
+                    "hearing %s participant %s: %d slots for %d other publishers",
+                    self.hearing_id, subscriber_id, len(peer.slots), len(wanted),
+                )  # fmt: skip
+            for publisher_id, slot in zip(missing, free, strict=False):
                 slot.publisher_id = publisher_id
                 changed = True
             for slot in peer.slots:
-                tracks = self.publications.get(slot.publisher_id or -1, {})
+                tracks = (
+                    self.publications.get(slot.publisher_id, {})
+                    if slot.publisher_id is not None
+                    else {}
+                )
                 slot.audio.assign(tracks.get("audio"))
                 slot.video.assign(tracks.get("video"))
             if changed and self._on_track_map is not None:
                 self._on_track_map(subscriber_id, self.track_map(subscriber_id))
 
     async def close(self) -> None:
+        """Close every connection and stop every task this object owns."""
         for participant_id in list(self.peers):
-            await self._drop(participant_id)
+            async with self._lock(participant_id):
+                await self._drop(participant_id)
         for publications in self.publications.values():
             await asyncio.gather(*(p.close() for p in publications.values()))
         self.publications.clear()
+        self._locks.clear()

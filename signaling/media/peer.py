@@ -70,15 +70,15 @@ class ParticipantPeer:
             RTCConfiguration(iceServers=self.ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
         self.pc = pc
-        published: set[str] = set()
+        publishing_kinds: set[str] = set()
         audio_slots: list[tuple[str, SlotTrack]] = []
         video_slots: list[tuple[str, SlotTrack]] = []
         try:
             for section in summary.sections:
                 client_sends = section.direction in ("sendonly", "sendrecv")
                 client_receives = section.direction in ("recvonly", "sendrecv")
-                if client_sends and section.kind not in published and self.publish:
-                    published.add(section.kind)
+                if client_sends and section.kind not in publishing_kinds and self.publish:
+                    publishing_kinds.add(section.kind)
                     direction = "recvonly"
                     track: SlotTrack | None = None
                 elif client_receives and self.receive:

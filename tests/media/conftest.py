@@ -42,9 +42,9 @@ class Room:
         return client
 
     def mid_of(self, subscriber: int, publisher: int, kind: str) -> str | None:
-        for entry in self.track_maps.get(subscriber, []):
-            if entry["participant_id"] == publisher:
-                return str(entry[f"{kind}_mid"])
+        for incoming in self.track_maps.get(subscriber, {}).values():
+            if incoming.participant_id == publisher and incoming.kind == kind:
+                return incoming.mid
         return None
 
     def packets(self, subscriber: int, publisher: int, kind: str) -> int:

@@ -47,8 +47,9 @@ async def test_three_participants_forwarded_without_any_codec(
     await flowing([1, 2, 3])
     assert codec_constructions == []
     for subscriber in (1, 2, 3):
-        assert {e["participant_id"] for e in room.track_maps[subscriber]} == {1, 2, 3} - {
-            subscriber
+        incoming = room.track_maps[subscriber].values()
+        assert {(t.participant_id, t.kind) for t in incoming} == {
+            (p, kind) for p in {1, 2, 3} - {subscriber} for kind in ("audio", "video")
         }
 
 
@@ -110,7 +111,7 @@ async def test_observer_receives_but_cannot_publish(room: Room, flowing: Flowing
     )
     assert observer.video is not None
     assert 9 not in room.media.publications
-    assert all(e["participant_id"] != 9 for e in room.track_maps[1])
+    assert all(t.participant_id != 9 for t in room.track_maps[1].values())
 
 
 async def frames_pass(
@@ -171,4 +172,4 @@ async def test_reconnect_replaces_the_peer_and_leaks_nothing(room: Room, flowing
     await room.media.detach(2)
     assert 2 not in room.media.peers
     assert 2 not in room.media.publications
-    assert room.track_maps[1] == []
+    assert room.track_maps[1] == {}
