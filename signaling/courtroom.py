@@ -21,6 +21,18 @@ SWEEP_INTERVAL_S = 1.0
 Emit = Callable[[str, Any, str], Awaitable[None]]  # (event, data, to sid or room)
 
 
+def slots_to_wire(track_map: TrackMap) -> list[dict[str, Any]]:
+    """Group the engine's per-mid map into the protocol's ``{participant_id, audio_mid,
+    video_mid}`` entries (see docs/signaling.md)."""
+    slots: dict[int, dict[str, Any]] = {}
+    for incoming in track_map.values():
+        entry = slots.setdefault(
+            incoming.participant_id, {"participant_id": incoming.participant_id}
+        )
+        entry[f"{incoming.kind}_mid"] = incoming.mid
+    return [slots[pid] for pid in sorted(slots)]
+
+
 @dataclass
 class Courtroom:
     hearing_id: int
@@ -69,7 +81,7 @@ class CourtroomRegistry:
         room = self.rooms.get(hearing_id)
         sid = room.sids.get(participant_id) if room else None
         if sid is not None:
-            self.spawn(self.emit("track_map", {"slots": track_map}, sid))
+            self.spawn(self.emit("track_map", {"slots": slots_to_wire(track_map)}, sid))
 
     def spawn(self, coroutine: Awaitable[None]) -> None:
         async def run() -> None:

@@ -20,7 +20,7 @@ from hearing_server.principals import Principal
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import messages as m
-from signaling.courtroom import Courtroom, CourtroomRegistry
+from signaling.courtroom import Courtroom, CourtroomRegistry, slots_to_wire
 from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
 from signaling.ice import ice_servers_for
 from signaling.media.exceptions import MediaError, NotAttached
@@ -175,7 +175,7 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 answer = await room.media.attach(me, sdp, publish=member.publishes, receive=True)
                 room.media.set_audio_only(me, member.audio_only)
                 await self.emit("answer", {"sdp": answer}, to=room.sids[me])
-                return {"sdp": answer, "slots": room.media.track_map(me)}
+                return {"sdp": answer, "slots": slots_to_wire(room.media.track_map(me))}
             case m.Admit(participant_id=pid):
                 events = state.admit(me, pid)
                 await self._tell(room, pid, "admitted", {})
