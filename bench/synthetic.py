@@ -170,6 +170,7 @@ class InboundCounter:
     packets: int = 0
     frames_after_keyframe: int = 0
     keyframes: int = 0
+    first_at: float | None = None
     first_keyframe_at: float | None = None
     last_at: float | None = None
     max_gap_s: float = 0.0
@@ -201,7 +202,7 @@ class SyntheticParticipant:
                 transceiver = self.pc.addTransceiver(track, direction="sendonly")
                 transceiver.setCodecPreferences(preferred_codecs(track.kind))
             video_sender = self.pc.getTransceivers()[1].sender
-            video_sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
+            passthrough.forward_keyframe_requests(video_sender, self.video.request_keyframe)
         for _ in range(self.slots):
             for kind in ("audio", "video"):
                 transceiver = self.pc.addTransceiver(kind, direction="recvonly")
@@ -232,6 +233,8 @@ class SyntheticParticipant:
                 counter.packets += 1
                 if counter.last_at is not None:
                     counter.max_gap_s = max(counter.max_gap_s, now - counter.last_at)
+                else:
+                    counter.first_at = now
                 counter.last_at = now
                 if track.kind == "video" and packet.is_keyframe:
                     counter.keyframes += 1

@@ -78,9 +78,13 @@ class PackOnlyEncoder:
         raise RuntimeError("the forwarding server never encodes media")
 
     def pack(self, packet: av.Packet[Any]) -> tuple[list[bytes], int]:
-        assert packet.pts is not None
-        assert packet.time_base is not None
-        timestamp = convert_timebase(packet.pts, packet.time_base, Fraction(1, self.clock))
+        pts, time_base = packet.pts, packet.time_base
+        assert pts is not None
+        assert time_base is not None
+        if time_base.numerator == 1 and time_base.denominator == self.clock:
+            timestamp = pts  # the forwarding case: skip Fraction arithmetic on the hot path
+        else:
+            timestamp = convert_timebase(pts, time_base, Fraction(1, self.clock))
         if not self.is_video:
             return [bytes(packet)], timestamp
         payloads = Vp8Encoder._packetize(bytes(packet), self.picture_id)
