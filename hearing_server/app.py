@@ -15,6 +15,7 @@ from hearing_server.settings import Settings
 from hearing_server.web import (
     auth_routes,
     hearing_routes,
+    page_routes,
     participant_routes,
     party_routes,
     staff_routes,
@@ -66,7 +67,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app.cleanup_ctx.append(_database_context)
     app.router.add_get("/healthz", health)
-    for module in (auth_routes, staff_routes, hearing_routes, participant_routes, party_routes):
+    for module in (
+        auth_routes, staff_routes, hearing_routes, participant_routes, party_routes, page_routes,
+    ):  # fmt: skip
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it
     if WEB_CLIENT_DIR.is_dir():

@@ -66,6 +66,14 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+@routes.get("/api/auth/session")
+async def session_route(request: web.Request) -> web.StreamResponse:
+    """Like ``/api/auth/me`` but 200 for anonymous callers: pages ask it without an error."""
+    if request.get(PRINCIPAL_KEY) is None:
+        return web.json_response({"kind": None})
+    return await whoami(request)
+
+
 @routes.get("/api/auth/me")
 async def whoami(request: web.Request) -> web.Response:
     principal = current_principal(request)

@@ -1,0 +1,168 @@
+"""Judge and two phone parties in real headless Chromium: lobby, admission, media, mute, rejoin."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from tests.browser.conftest import PageWatch, phone, screenshot
+from tests.support.api import ApiClient
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+INBOUND = "() => window.hearingCall ? window.hearingCall.inboundStats() : []"
+
+
+async def poll(page: Page, script: str, check: Any, *, timeout_s: float, what: str) -> Any:
+    """Evaluate ``script`` until ``check(value)`` holds (bounded; Playwright's
+    wait_for_function treats a returned Promise as truthy, so we poll evaluate instead)."""
+    deadline = time.monotonic() + timeout_s
+    value = None
+    while time.monotonic() < deadline:
+        value = await page.evaluate(script)
+        if check(value):
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; last value: {value}")
+
+
+def by_participant(stats: list[dict[str, Any]], pid: int, kind: str) -> dict[str, Any]:
+    for entry in stats:
+        if entry["participant_id"] == pid and entry["kind"] == kind:
+            return entry
+    return {"packetsReceived": 0, "framesDecoded": 0}
+
+
+def receiving_from(pids: list[int]) -> Any:
+    def check(stats: list[dict[str, Any]]) -> bool:
+        return all(
+            by_participant(stats, p, "video")["framesDecoded"] > 10
+            and by_participant(stats, p, "audio")["packetsReceived"] > 20
+            for p in pids
+        )
+
+    return check
+
+
+async def party_joins(page: Page, url: str, name: str, *, account: tuple[str, str] | None) -> None:
+    await page.goto(url)
+    if account is not None:
+        await page.fill("#account", account[0])
+        await page.fill("#code", account[1])
+        await page.click("#signin-form button[type=submit]")
+    await page.wait_for_selector("#device-continue:not([disabled])", timeout=15_000)
+    width = await page.evaluate("document.getElementById('device-preview').videoWidth")
+    if not width:
+        await poll(page, "document.getElementById('device-preview').videoWidth", bool,
+                   timeout_s=10, what="camera preview")  # fmt: skip
+    await screenshot(page, f"{name}-device-check")
+    await page.click("#device-continue")
+    await page.check("#rules-accept")
+    await screenshot(page, f"{name}-rules")
+    await page.click("#rules-continue")
+    await page.wait_for_selector("#screen-lobby:not([hidden])", timeout=15_000)
+
+
+async def test_full_courtroom_in_chromium(
+    browser: Browser,
+    page_watch: PageWatch,
+    hearing_with_parties: dict[str, Any],
+) -> None:
+    judge_api: ApiClient = hearing_with_parties["judge"]
+    base = judge_api.base_url
+    hid = hearing_with_parties["hearing_id"]
+    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
+    defendant = hearing_with_parties["invitations"]["defendant"]
+    p_id, d_id = plaintiff["participant"]["id"], defendant["participant"]["id"]
+
+    judge_ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    judge = page_watch.watch(await judge_ctx.new_page(), "judge")
+    await judge.goto(f"{base}/staff/login")
+    await judge.fill("#username", "judge")
+    await judge.fill("#password", "judge-password-1")
+    await judge.click("#login-form button[type=submit]")
+    await judge.wait_for_url(f"{base}/staff", timeout=15_000)
+    await judge.goto(f"{base}/staff/hearings/{hid}/court")
+    await judge.click("[data-action=open_lobby]", timeout=15_000)
+    await judge.wait_for_selector("[data-action=start]", timeout=10_000)
+    judge_pid = await poll(judge, "() => window.hearingCall && window.hearingCall.me",
+                           bool, timeout_s=15, what="judge joined")  # fmt: skip
+
+    pixel_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
+    iphone_ctx = await browser.new_context(**phone(browser, "iPhone 13"), locale="en-US")
+    pixel = page_watch.watch(await pixel_ctx.new_page(), "pixel")
+    iphone = page_watch.watch(await iphone_ctx.new_page(), "iphone")
+    await party_joins(pixel, plaintiff["link"], "party-pixel7-zh", account=None)
+    await party_joins(iphone, f"{base}/join", "party-iphone13-en",
+                      account=(defendant["account"], defendant["access_code"]))  # fmt: skip
+    await screenshot(pixel, "party-pixel7-zh-lobby")
+    await screenshot(iphone, "party-iphone13-en-lobby")
+
+    # In the lobby nothing is negotiated and nothing arrives.
+    for page in (pixel, iphone):
+        assert await page.evaluate("window.hearingCall.pc === null")
+        assert await page.evaluate(INBOUND) == []
+    await judge.wait_for_selector(f"[data-admit='{p_id}']", timeout=10_000)
+    await judge.wait_for_selector(f"[data-admit='{d_id}']", timeout=10_000)
+    await screenshot(judge, "judge-console-lobby-zh")
+    await judge.click(f"[data-admit='{p_id}']")
+    await judge.click(f"[data-admit='{d_id}']")
+
+    await poll(judge, INBOUND, receiving_from([p_id, d_id]), timeout_s=30, what="judge media")
+    await poll(pixel, INBOUND, receiving_from([judge_pid, d_id]), timeout_s=30, what="pixel media")
+    await poll(iphone, INBOUND, receiving_from([judge_pid, p_id]), timeout_s=30, what="iphone")
+    await judge.click("#set-stage")
+    await pixel.wait_for_selector("#stage-name:has-text('核对身份')", timeout=10_000)
+    await screenshot(pixel, "party-pixel7-zh-hearing")
+    await screenshot(iphone, "party-iphone13-en-hearing")
+    await screenshot(judge, "judge-console-hearing-zh")
+
+    # The judge mutes the plaintiff: nobody receives the plaintiff's audio any more.
+    await judge.click(f"[data-mute='{p_id}']")
+    await pixel.wait_for_selector("#muted-note:not([hidden])", timeout=10_000)
+
+    async def frames(page: Page) -> int:
+        return int(by_participant(await page.evaluate(INBOUND), p_id, "video")["framesDecoded"])
+
+    async def audio(page: Page) -> int:
+        return int(by_participant(await page.evaluate(INBOUND), p_id, "audio")["packetsReceived"])
+
+    for page in (judge, iphone):
+        start = await frames(page)
+        await poll(page, INBOUND, lambda s, v=start: by_participant(s, p_id, "video")[
+            "framesDecoded"] > v + 10, timeout_s=10, what="frames after mute")  # fmt: skip
+        muted_audio = await audio(page)
+        later = await frames(page)
+        await poll(page, INBOUND, lambda s, v=later: by_participant(s, p_id, "video")[
+            "framesDecoded"] > v + 20, timeout_s=10, what="more frames")  # fmt: skip
+        assert await audio(page) == muted_audio
+
+    # The plaintiff's page is closed and reopened: back in without a new admission.
+    await pixel.close()
+    await judge.wait_for_selector(f"[data-participant='{p_id}'] >> text=连接中断", timeout=15_000)
+    reopened = page_watch.watch(await pixel_ctx.new_page(), "pixel-reopened")
+    await reopened.goto(f"{base}/join")
+    await poll(reopened, INBOUND, receiving_from([judge_pid, d_id]), timeout_s=30,
+               what="media after rejoin")  # fmt: skip
+    seen = await frames(judge)
+    await poll(judge, INBOUND, lambda s: by_participant(s, p_id, "video")["framesDecoded"]
+               > seen + 10, timeout_s=20, what="judge sees the plaintiff again")  # fmt: skip
+    assert not await judge.is_visible(f"[data-admit='{p_id}']")
+
+    # English screens too.
+    await judge.click("#lang-switch")
+    await judge.wait_for_selector("#lang-switch:has-text('中文')", timeout=5_000)
+    await screenshot(judge, "judge-console-hearing-en")
+    await iphone.click("#lang-switch")
+    await screenshot(iphone, "party-iphone13-zh-hearing")
+
+    for context in (judge_ctx, pixel_ctx, iphone_ctx):
+        await context.close()
+    assert page_watch.problems == []

@@ -1,0 +1,175 @@
+// The courtroom connection: Socket.IO signaling and one RTCPeerConnection with receive slots.
+// Protocol: docs/signaling.md.
+import { io } from "/static/vendor/socket.io.esm.min.js";
+
+const SLOTS = 7;
+const GATHER_TIMEOUT_MS = 5000;
+
+function gatheringComplete(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", done);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, GATHER_TIMEOUT_MS);
+  });
+}
+
+export class Courtroom extends EventTarget {
+  constructor({ hearingId, publish }) {
+    super();
+    this.hearingId = hearingId;
+    this.publish = publish;
+    this.room = null;
+    this.me = null;
+    this.slots = [];
+    this.pc = null;
+    this.localStream = null;
+    this.iceServers = [];
+    this.mediaWanted = false;
+    this.negotiating = false;
+  }
+
+  emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+
+  connect() {
+    this.socket = io("/hearing", {
+      auth: { hearing_id: this.hearingId },
+      transports: ["websocket"],
+      reconnectionDelayMax: 4000,
+    });
+    this.socket.on("connect", () => this.onConnect());
+    this.socket.on("room", (snapshot) => this.setRoom(snapshot));
+    this.socket.on("admitted", () => this.emit("admitted"));
+    this.socket.on("track_map", (data) => this.setSlots(data.slots));
+    this.socket.on("removed", () => this.end("removed"));
+    this.socket.on("denied", () => this.end("denied"));
+    this.socket.on("error", (error) => this.emit("server-error", error));
+    this.socket.on("disconnect", (reason) => {
+      if (reason !== "io client disconnect") this.emit("reconnecting");
+    });
+    this.socket.on("connect_error", (error) => this.emit("connect-error", error.message));
+  }
+
+  async onConnect() {
+    const reply = await this.socket.emitWithAck("join", {});
+    if (!reply.ok) return this.emit("server-error", reply.error);
+    this.me = reply.you;
+    this.iceServers = reply.ice_servers;
+    this.emit("connected");
+    this.setRoom(reply.room);
+    if (this.mediaWanted && this.myStatus() === "admitted") await this.startMedia();
+  }
+
+  async call(event, data = {}) {
+    const reply = await this.socket.emitWithAck(event, data);
+    if (!reply.ok) this.emit("server-error", reply.error);
+    return reply;
+  }
+
+  myStatus() {
+    const mine = this.room?.members.find((m) => m.participant_id === this.me);
+    return mine ? mine.status : null;
+  }
+
+  setRoom(snapshot) {
+    if (this.room && snapshot.version < this.room.version) return;
+    const before = this.myStatus();
+    this.room = snapshot;
+    this.emit("room", snapshot);
+    if (before !== "admitted" && this.myStatus() === "admitted" && this.mediaWanted) {
+      this.startMedia();
+    }
+  }
+
+  setSlots(slots) {
+    this.slots = slots;
+    this.emit("slots", slots);
+  }
+
+  useLocalStream(stream) {
+    this.localStream = stream;
+  }
+
+  async wantMedia() {
+    this.mediaWanted = true;
+    if (this.myStatus() === "admitted") await this.startMedia();
+  }
+
+  async startMedia() {
+    if (this.negotiating) return;
+    this.negotiating = true;
+    try {
+      if (this.pc) this.pc.close();
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+      this.pc = pc;
+      if (this.publish && this.localStream) {
+        for (const track of [
+          this.localStream.getAudioTracks()[0],
+          this.localStream.getVideoTracks()[0],
+        ]) {
+          if (track) pc.addTransceiver(track, { direction: "sendonly", streams: [this.localStream] });
+        }
+      }
+      for (let i = 0; i < SLOTS; i += 1) {
+        pc.addTransceiver("audio", { direction: "recvonly" });
+        pc.addTransceiver("video", { direction: "recvonly" });
+      }
+      pc.addEventListener("connectionstatechange", () => {
+        this.emit("media-state", pc.connectionState);
+        if (pc.connectionState === "failed" && this.pc === pc) {
+          setTimeout(() => this.myStatus() === "admitted" && this.startMedia(), 1000);
+        }
+      });
+      await pc.setLocalDescription(await pc.createOffer());
+      await gatheringComplete(pc);
+      const reply = await this.call("offer", { sdp: pc.localDescription.sdp });
+      if (!reply.ok || this.pc !== pc) return;
+      await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+      this.setSlots(reply.slots);
+    } finally {
+      this.negotiating = false;
+    }
+  }
+
+  streamFor(participantId) {
+    const slot = this.slots.find((s) => s.participant_id === participantId);
+    if (!slot || !this.pc) return null;
+    const tracks = this.pc
+      .getTransceivers()
+      .filter((t) => t.mid === slot.audio_mid || t.mid === slot.video_mid)
+      .map((t) => t.receiver.track);
+    return new MediaStream(tracks);
+  }
+
+  async inboundStats() {
+    if (!this.pc) return [];
+    const stats = await this.pc.getStats();
+    const result = [];
+    stats.forEach((report) => {
+      if (report.type !== "inbound-rtp") return;
+      const slot = this.slots.find((s) => s.audio_mid === report.mid || s.video_mid === report.mid);
+      result.push({
+        mid: report.mid,
+        kind: report.kind,
+        participant_id: slot ? slot.participant_id : null,
+        packetsReceived: report.packetsReceived || 0,
+        framesDecoded: report.framesDecoded || 0,
+      });
+    });
+    return result;
+  }
+
+  end(reason) {
+    this.mediaWanted = false;
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.emit("ended", reason);
+  }
+}

@@ -1,0 +1,181 @@
+// The judge's courtroom console: state, lobby admission, participants, stages, videos.
+import { api } from "/static/js/api.js";
+import { Courtroom } from "/static/js/call.js";
+import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
+import { renderVideos } from "/static/js/videos.js";
+
+const STAGES = [
+  "identity_check", "court_discipline", "investigation", "evidence",
+  "debate", "final_statements", "mediation", "closing",
+];
+const hearingId = Number(location.pathname.split("/")[3]);
+const page = { hearing: null, courtroom: null, you: null };
+
+function notice(text) {
+  const node = document.getElementById("notice");
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+function button(labelKey, onClick, extra = {}) {
+  const node = document.createElement("button");
+  node.type = "button";
+  node.textContent = t(labelKey);
+  node.addEventListener("click", onClick);
+  for (const [key, value] of Object.entries(extra)) node.setAttribute(key, value);
+  return node;
+}
+
+function renderState() {
+  const hearing = page.hearing;
+  document.getElementById("court-heading").textContent = `${hearing.case_number} ${hearing.title}`;
+  document.getElementById("hearing-state").textContent = t(`state.${hearing.state}`);
+  const box = document.getElementById("transitions");
+  box.replaceChildren(
+    ...hearing.allowed_actions.map((action) =>
+      button(`court.action.${action}`, async () => {
+        try {
+          const reply = await api("POST", `/api/hearings/${hearingId}/transitions`, { action });
+          page.hearing = reply.hearing;
+          renderState();
+        } catch (error) {
+          notice(error.message);
+        }
+      }, { "data-action": action }),
+    ),
+  );
+  const select = document.getElementById("stage-select");
+  const chosen = select.value;
+  select.replaceChildren(
+    ...STAGES.map((stage) => {
+      const option = document.createElement("option");
+      option.value = stage;
+      option.textContent = t(`stage.${stage}`);
+      return option;
+    }),
+  );
+  if (chosen) select.value = chosen;
+}
+
+function personLine(member) {
+  const item = document.createElement("li");
+  item.dataset.participant = String(member.participant_id);
+  const text = document.createElement("span");
+  const flags = [
+    t(`role.${member.role}`),
+    t(`status.${member.connected ? "connected" : "disconnected"}`),
+    t(member.identity_verified ? "court.identity_ok" : "court.identity_unchecked"),
+  ];
+  if (member.muted) flags.push(t("court.muted"));
+  if (member.audio_only) flags.push(t("court.audio_only"));
+  text.textContent = `${member.name} (${flags.join(", ")})`;
+  item.append(text);
+  return item;
+}
+
+function act(event, data) {
+  return () => page.courtroom.call(event, data);
+}
+
+function renderRoom(room) {
+  document.getElementById("stage-name").textContent = room.stage
+    ? t(`stage.${room.stage}`)
+    : t("hearing.stage.none");
+  const lobby = room.members.filter((m) => m.status === "lobby" && m.connected);
+  const lobbyList = document.getElementById("lobby-list");
+  lobbyList.replaceChildren(
+    ...lobby.map((member) => {
+      const item = personLine(member);
+      const id = member.participant_id;
+      const name = member.name;
+      item.append(
+        button("court.admit", act("admit", { participant_id: id }), {
+          "data-admit": String(id), "aria-label": `${t("court.admit")}: ${name}`,
+        }),
+        button("court.deny", act("deny", { participant_id: id }), {
+          "aria-label": `${t("court.deny")}: ${name}`,
+        }),
+      );
+      if (!member.identity_verified) {
+        item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
+          { "aria-label": `${t("court.confirm_identity")}: ${name}` }));
+      }
+      return item;
+    }),
+  );
+  if (!lobby.length) {
+    const empty = document.createElement("li");
+    empty.textContent = t("court.lobby.empty");
+    lobbyList.append(empty);
+  }
+  const people = room.members.filter((m) => m.status === "admitted");
+  document.getElementById("people-list").replaceChildren(
+    ...people.map((member) => {
+      const item = personLine(member);
+      const id = member.participant_id;
+      const name = member.name;
+      if (id !== page.courtroom.me) {
+        item.append(
+          button(member.muted ? "court.unmute" : "court.mute",
+            act("mute", { participant_id: id, muted: !member.muted }),
+            { "data-mute": String(id), "aria-label": `${t(member.muted ? "court.unmute" : "court.mute")}: ${name}` }),
+          button(member.audio_only ? "court.video_on" : "court.audio_only",
+            act("set_audio_only", { participant_id: id, audio_only: !member.audio_only }),
+            { "aria-label": `${t(member.audio_only ? "court.video_on" : "court.audio_only")}: ${name}` }),
+          button("court.remove", act("remove", { participant_id: id }),
+            { "aria-label": `${t("court.remove")}: ${name}` }),
+        );
+        if (!member.identity_verified) {
+          item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
+            { "aria-label": `${t("court.confirm_identity")}: ${name}` }));
+        }
+      }
+      return item;
+    }),
+  );
+  renderVideos(document.getElementById("videos"), page.courtroom);
+}
+
+async function main() {
+  await loadLanguage();
+  let view;
+  try {
+    view = await api("GET", `/api/hearings/${hearingId}`);
+  } catch (error) {
+    if (error.status === 401) {
+      location.assign(`/staff/login?next=${encodeURIComponent(location.pathname)}`);
+      return;
+    }
+    notice(error.message);
+    return;
+  }
+  page.hearing = view.hearing;
+  page.you = view.you;
+  bindLanguageSwitch(() => {
+    renderState();
+    if (page.courtroom.room) renderRoom(page.courtroom.room);
+  });
+  renderState();
+  document.getElementById("set-stage").addEventListener("click", () =>
+    page.courtroom.call("set_stage", { stage: document.getElementById("stage-select").value }),
+  );
+  const courtroom = new Courtroom({ hearingId, publish: true });
+  page.courtroom = courtroom;
+  window.hearingCall = courtroom;
+  courtroom.addEventListener("room", (event) => renderRoom(event.detail));
+  courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
+  courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
+  courtroom.addEventListener("reconnecting", () => notice(t("hearing.reconnecting")));
+  courtroom.addEventListener("connected", () => notice(""));
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    document.getElementById("self-view").srcObject = stream;
+    courtroom.useLocalStream(stream);
+  } catch {
+    notice(t("device.denied"));
+  }
+  courtroom.connect();
+  await courtroom.wantMedia();
+}
+
+main();

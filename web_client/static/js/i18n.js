@@ -1,0 +1,53 @@
+// Strings come from /static/i18n/<lang>.json; Chinese where the browser prefers it.
+const SUPPORTED = ["zh-CN", "en"];
+let dictionary = {};
+let current = "en";
+
+export function preferredLanguage() {
+  const saved = localStorage.getItem("hs-lang");
+  if (SUPPORTED.includes(saved)) return saved;
+  const wanted = navigator.languages || [navigator.language || "en"];
+  return wanted.some((l) => l.toLowerCase().startsWith("zh")) ? "zh-CN" : "en";
+}
+
+export async function loadLanguage(lang = preferredLanguage()) {
+  const response = await fetch(`/static/i18n/${lang}.json`);
+  dictionary = await response.json();
+  current = lang;
+  document.documentElement.lang = lang;
+  applyTranslations();
+}
+
+export function t(key, values = {}) {
+  const text = dictionary[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_m, name) => String(values[name] ?? ""));
+}
+
+export function language() {
+  return current;
+}
+
+export function applyTranslations(root = document) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll("[data-i18n-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  }
+  document.title = t(document.body.dataset.titleKey || "app.name");
+}
+
+export function formatTime(iso) {
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(iso),
+  );
+}
+
+export function bindLanguageSwitch(onChange) {
+  const button = document.getElementById("lang-switch");
+  if (!button) return;
+  button.addEventListener("click", async () => {
+    const next = current === "zh-CN" ? "en" : "zh-CN";
+    localStorage.setItem("hs-lang", next);
+    await loadLanguage(next);
+    if (onChange) onChange();
+  });
+}
