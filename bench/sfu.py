@@ -211,6 +211,7 @@ async def bench(participants: int, hearings: int, seconds: float) -> dict[str, A
                      30, "media on every subscription")  # fmt: skip
         video0 = {(id(s), p): s.counter(p, "video").packets for _h, s, p in pairs}
         audio0 = {(id(s), p): s.counter(p, "audio").packets for _h, s, p in pairs}
+        rss_window_start = proc_rss_mb(server.pid)
         cpu0, t0 = proc_cpu_s(server.pid), time.monotonic()
         await asyncio.sleep(seconds)  # the measured window
         cpu1, t1 = proc_cpu_s(server.pid), time.monotonic()
@@ -233,7 +234,9 @@ async def bench(participants: int, hearings: int, seconds: float) -> dict[str, A
             "audio_pps_mean": round(statistics.fmean(aps), 2),
             "late_joiner_first_frame_s": round(max(late), 3),
             "server_rss_mb_start": round(rss_start, 1),
+            "server_rss_mb_window_start": round(rss_window_start, 1),
             "server_rss_mb_end": round(rss_end, 1),
+            "server_rss_growth_mb_in_window": round(rss_end - rss_window_start, 1),
         }
     finally:
         for room in rooms:

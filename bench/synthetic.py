@@ -207,6 +207,7 @@ class SyntheticParticipant:
             for kind in ("audio", "video"):
                 transceiver = self.pc.addTransceiver(kind, direction="recvonly")
                 transceiver.setCodecPreferences(preferred_codecs(kind))
+                passthrough.deliver_on_loop(transceiver.receiver)
 
         @self.pc.on("track")
         def _track(track: MediaStreamTrack) -> None:

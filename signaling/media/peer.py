@@ -26,7 +26,6 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from signaling.media import passthrough
-from signaling.media.direct_receive import use_direct_frames
 from signaling.media.exceptions import NegotiationFailed
 from signaling.media.forwarding import SlotTrack
 from signaling.media.sdp_guard import check_offer
@@ -92,7 +91,7 @@ class ParticipantPeer:
                     direction, track = "inactive", None
                 transceiver = pc.addTransceiver(section.kind, direction=direction)
                 transceiver.setCodecPreferences(preferred_codecs(section.kind))
-                use_direct_frames(transceiver.receiver)
+                passthrough.deliver_on_loop(transceiver.receiver)
                 if track is not None:
                     transceiver.sender.replaceTrack(track)
                     # PLI/FIR from this subscriber goes to the publisher the slot shows.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from bench.synthetic import Clip, SyntheticParticipant, make_clip
 from signaling.media.hearing_media import HearingMedia, TrackMap
+from tests.support.waiting import until
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +43,15 @@ class Room:
         self.clients[pid] = client
         return client
 
+    async def reconnect(self, pid: int) -> SyntheticParticipant:
+        """A new client connection for ``pid`` through ``HearingMedia.replace``."""
+        client = SyntheticParticipant(f"p{pid}", self.clip)
+        answer = await self.media.replace(pid, await client.offer())
+        await client.accept(answer)
+        await self.clients.pop(pid).close()
+        self.clients[pid] = client
+        return client
+
     def mid_of(self, subscriber: int, publisher: int, kind: str) -> str | None:
         for incoming in self.track_maps.get(subscriber, {}).values():
             if incoming.participant_id == publisher and incoming.kind == kind:
@@ -66,6 +77,10 @@ async def room(clip: Clip) -> AsyncIterator[Room]:
     def on_map(pid: int, track_map: TrackMap) -> None:
         holder["room"].track_maps[pid] = track_map
 
+    loop = asyncio.get_running_loop()
+    loop_errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: loop_errors.append(context))
+    tasks_before = asyncio.all_tasks()
     media = HearingMedia(1, on_track_map=on_map)
     holder["room"] = Room(media, clip)
     try:
@@ -74,13 +89,25 @@ async def room(clip: Clip) -> AsyncIterator[Room]:
         for client in holder["room"].clients.values():
             await client.close()
         await media.close()
-        await asyncio.sleep(0)
+    # Closing the engine and the clients ends every task they started: nothing leaks.
+    finalizer = asyncio.current_task()
+
+    def leaked() -> set[asyncio.Task[Any]]:
+        ours = {finalizer, asyncio.current_task()}  # this fixture and its poll
+        return {t for t in asyncio.all_tasks() if not t.done()} - tasks_before - ours
+
+    try:
+        await until(lambda: not leaked(), timeout_s=5, what="every media task to end")
+    except AssertionError:
+        raise AssertionError(f"tasks left running: {sorted(map(repr, leaked()))}") from None
+    gc.collect()  # an unretrieved task exception is reported when its task is collected
+    await asyncio.sleep(0)
+    assert loop_errors == [], loop_errors
 
 
 @pytest.fixture
 def flowing(room: Room) -> Callable[[list[int]], Awaitable[None]]:
     """Wait until every pair of the given publishers exchanges video and audio."""
-    from tests.support.waiting import until
 
     async def wait(pids: list[int]) -> None:
         def all_flowing() -> bool:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
 import pytest
 from aiortc.codecs import opus, vpx
 
-from signaling.media import passthrough
 from tests.media.conftest import Room
 from tests.support.waiting import until
 
@@ -31,12 +29,6 @@ def codec_constructions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(getattr(module, name), "__init__", spy)
     return made
-
-
-def test_aiortc_internals_are_where_we_expect() -> None:
-    passthrough.check_internals()
-    passthrough.install()
-    assert passthrough.installed()
 
 
 async def test_three_participants_forwarded_without_any_codec(
@@ -62,18 +54,27 @@ async def test_late_joiner_gets_a_keyframe_because_the_pli_reached_the_publisher
     assert publisher.video is not None
     keyframes_before = publisher.video.keyframes_sent
     joined_at = time.monotonic()
-    await room.join(3)
+    late = await room.join(3)
     await until(
-        lambda: (
-            room.mid_of(3, 1, "video") is not None
-            and room.counter(3, 1, "video").first_keyframe_at is not None
+        lambda: all(
+            room.mid_of(3, p, "video") is not None
+            and room.counter(3, p, "video").first_keyframe_at is not None
+            for p in (1, 2)
         ),
         timeout_s=10,
-        what="a keyframe from 1 at the late joiner",
+        what="a keyframe from 1 and 2 at the late joiner",
     )
-    first_frame_s = room.counter(3, 1, "video").first_keyframe_at - joined_at
+    # The synthetic publishers, like browsers, send no periodic keyframes: only the PLI that
+    # the server sent on the late joiner's behalf makes this keyframe.
     assert publisher.video.keyframes_sent > keyframes_before
-    assert first_frame_s < 2.0, first_frame_s
+    connected_at = min(c.first_at for c in late.inbound.values() if c.first_at is not None)
+    first_frames = [room.counter(3, p, "video").first_keyframe_at for p in (1, 2)]
+    from_join_s = max(first_frames) - joined_at
+    from_connected_s = max(first_frames) - connected_at
+    print(f"late joiner: first frame {from_join_s:.3f} s after joining, "
+          f"{from_connected_s:.3f} s after its first packet")  # fmt: skip
+    assert from_connected_s <= 0.5, from_connected_s
+    assert from_join_s <= 1.5, from_join_s
 
 
 async def test_fifth_participant_joins_without_a_gap_for_the_others(
@@ -146,30 +147,3 @@ async def test_mute_and_audio_only(room: Room, flowing: Flowing) -> None:
     await until(
         lambda: room.packets(3, 1, "video") > video_3[1] + 5, timeout_s=5, what="video back"
     )
-
-
-async def test_reconnect_replaces_the_peer_and_leaks_nothing(room: Room, flowing: Flowing) -> None:
-    await room.join(1)
-    await room.join(2)
-    await flowing([1, 2])
-    tasks_before = len(asyncio.all_tasks())
-    old_pc = room.media.peers[2].pc
-    await room.join(2)  # a new connection replaces the old one
-    assert room.media.peers[2].pc is not old_pc
-    assert old_pc is not None
-    assert old_pc.connectionState == "closed"
-    await until(
-        lambda: (
-            room.clients[2].counter_for(room.mid_of(2, 1, "video") or "").packets > 5
-            and room.packets(1, 2, "video") > 5
-        ),
-        timeout_s=10,
-        what="media after the reconnect",
-    )
-    await until(
-        lambda: len(asyncio.all_tasks()) <= tasks_before + 2, timeout_s=10, what="old tasks ending"
-    )
-    await room.media.detach(2)
-    assert 2 not in room.media.peers
-    assert 2 not in room.media.publications
-    assert room.track_maps[1] == {}
