@@ -106,7 +106,11 @@ class HearingMedia:
         old = self.peers.get(participant_id)
         if old is not None:
             peer.audio_only = old.audio_only
-            await self._drop(participant_id)
+            try:
+                await self._drop(participant_id)
+            except BaseException:  # cancelled while closing the old one: don't leak the new
+                await peer.close()
+                raise
         self.peers[participant_id] = peer
         publications = {
             kind: self._publication(participant_id, track, receiver)

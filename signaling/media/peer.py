@@ -32,6 +32,7 @@ from signaling.media.sdp_guard import check_offer
 
 log = logging.getLogger(__name__)
 PREFERRED_MIME = {"video": "video/VP8", "audio": "audio/opus"}
+NEGOTIATION_TIMEOUT_S = 15.0
 
 
 def preferred_codecs(kind: str) -> list[RTCRtpCodecCapability]:
@@ -119,16 +120,23 @@ class ParticipantPeer:
                 if pc.connectionState == "failed":
                     self.on_failed(self)
 
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-            answer = await pc.createAnswer()
-            await pc.setLocalDescription(answer)
+            async with asyncio.timeout(NEGOTIATION_TIMEOUT_S):  # ICE gathering included
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+                answer = await pc.createAnswer()
+                await pc.setLocalDescription(answer)
             assert pc.localDescription is not None
             return str(pc.localDescription.sdp)
+        except asyncio.CancelledError:
+            await self.close()
+            raise
         except Exception as exc:
+            # aiortc raises ValueError, RuntimeError, AttributeError, IndexError, AssertionError
+            # or KeyError on bad SDP; the client gets one error type with a short reason.
             await self.close()
             log.info("participant %s: offer refused: %r", self.participant_id, exc)
+            reason = str(exc).splitlines()[0][:120] if str(exc) else "no details"
             raise NegotiationFailed(
-                f"the offer could not be negotiated ({type(exc).__name__})"
+                f"the offer could not be negotiated ({type(exc).__name__}: {reason})"
             ) from None
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from signaling.media.exceptions import BadSdp
@@ -9,6 +10,7 @@ from signaling.media.exceptions import BadSdp
 MAX_SDP_BYTES = 64 * 1024
 MAX_MEDIA_SECTIONS = 40
 MAX_CANDIDATES = 64
+FINGERPRINT = re.compile(r"(?i)sha-(1|224|256|384|512) [0-9a-f]{2}(:[0-9a-f]{2}){15,63}")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ def check_offer(sdp: str) -> OfferSummary:
     for line in lines:
         if line.startswith("a=setup:") and line[8:] not in ("actpass", "active", "passive"):
             raise BadSdp(f"invalid DTLS role {line[8:]!r}")
+    for line in lines:
+        if line.startswith("a=fingerprint:") and not FINGERPRINT.fullmatch(line[14:]):
+            raise BadSdp(f"malformed DTLS fingerprint {line[14:60]!r}")
     session_fingerprint = any(line.startswith("a=fingerprint:") for line in lines)
     sections: list[dict[str, object]] = []
     for line in lines:

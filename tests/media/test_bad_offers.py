@@ -54,6 +54,28 @@ def _garbled_media(sdp: str) -> str:
     return re.sub(r"m=video \d+ ", "m=video x ", sdp, count=1)
 
 
+def _h264_video(sdp: str) -> str:
+    return re.sub(r"a=rtpmap:(\d+) VP8/90000", r"a=rtpmap:\1 H264/90000", sdp)
+
+
+def _too_many_sections(sdp: str) -> str:
+    audio = sdp[sdp.index("m=audio") : sdp.index("m=", sdp.index("m=audio") + 2)]
+    audio = re.sub(r"a=candidate:[^\r]*\r\n", "", audio)
+    return sdp + "".join(audio.replace("a=mid:0", f"a=mid:x{i}") for i in range(40))
+
+
+def _bad_fingerprint(sdp: str) -> str:
+    return re.sub(r"a=fingerprint:sha-256 \S+", "a=fingerprint:sha-256 zz", sdp)
+
+
+def _bad_ssrc(sdp: str) -> str:  # passes the guard; aiortc itself raises ValueError
+    return re.sub(r"a=ssrc:\d+", "a=ssrc:abc", sdp, count=1)
+
+
+def _duplicate_mid(sdp: str) -> str:  # passes the guard; aiortc itself refuses it
+    return sdp.replace("a=mid:1\r\n", "a=mid:0\r\n", 1)
+
+
 MUTATIONS: dict[str, Callable[[str], str]] = {
     "truncated": _truncated,
     "no fingerprint": _no_fingerprint,
@@ -65,6 +87,11 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "data channel section": _application_section,
     "bad DTLS setup": _bad_setup_value,
     "garbled media line": _garbled_media,
+    "H264 video only": _h264_video,
+    "too many media sections": _too_many_sections,
+    "malformed fingerprint": _bad_fingerprint,
+    "bad ssrc": _bad_ssrc,
+    "duplicate mid": _duplicate_mid,
 }
 
 
@@ -101,6 +128,11 @@ async def test_each_bad_offer_is_refused_while_others_flow(
     assert "DTLS role" in messages["bad DTLS setup"]
     assert "malformed media line" in messages["garbled media line"]
     assert "truncated" in messages["truncated"]
+    assert "does not offer VP8" in messages["H264 video only"]
+    assert "more than 40 media sections" in messages["too many media sections"]
+    assert "malformed DTLS fingerprint" in messages["malformed fingerprint"]
+    assert "could not be negotiated (ValueError" in messages["bad ssrc"]
+    assert "could not be negotiated" in messages["duplicate mid"]
     assert all(messages.values())
     # A participant whose offer was refused can still join with a good one.
     await room.join(7)
@@ -108,3 +140,29 @@ async def test_each_bad_offer_is_refused_while_others_flow(
     gc.collect()
     await asyncio.sleep(0)
     assert loop_errors == []
+
+
+async def test_refused_reconnect_keeps_the_old_connection_and_cancel_leaves_nothing(
+    room: Room, flowing: Callable[[list[int]], Awaitable[None]]
+) -> None:
+    await room.join(1)
+    await room.join(2)
+    await flowing([1, 2])
+    old_pc = room.media.peers[2].pc
+    with pytest.raises(MediaError, match="does not start with v=0"):
+        await room.media.replace(2, "garbage")
+    assert room.media.peers[2].pc is old_pc
+    before = room.packets(1, 2, "video")
+    await until(lambda: room.packets(1, 2, "video") > before + 5, timeout_s=5, what="2 still on")
+    # A signaling layer that gives up mid-negotiation (client gone) cancels attach: the
+    # half-built connection is closed (the fixture checks that no task is left behind).
+    client = SyntheticParticipant("p3", room.clip)
+    attaching = asyncio.create_task(
+        room.media.attach(3, await client.offer(), publish=True, receive=True)
+    )
+    await asyncio.sleep(0)  # let it start negotiating
+    attaching.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await attaching
+    await client.close()
+    assert not room.media.is_attached(3)
