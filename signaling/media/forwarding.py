@@ -109,6 +109,7 @@ class PublishedTrack:
         *,
         participant_id: int,
         request_pli: Callable[[], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.track = track
         self.kind: str = track.kind
@@ -117,7 +118,8 @@ class PublishedTrack:
         self.muted = False
         self.packets = 0
         self._request_pli = request_pli
-        self._last_request = 0.0
+        self._clock = clock
+        self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
         self._pending_request: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] = asyncio.create_task(
             self._consume(), name=f"consume-{participant_id}-{self.kind}"
@@ -132,8 +134,8 @@ class PublishedTrack:
                     continue
                 for slot in tuple(self.slots):
                     slot.push(packet)
-        except (MediaStreamError, asyncio.CancelledError):
-            pass
+        except MediaStreamError:
+            log.debug("participant %s: %s track ended", self.participant_id, self.kind)
         except Exception:
             log.exception(
                 "participant %s: %s track consumer failed", self.participant_id, self.kind
@@ -141,7 +143,7 @@ class PublishedTrack:
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most every 300 ms."""
-        now = time.monotonic()
+        now = self._clock()
         if now - self._last_request < KEYFRAME_REQUEST_INTERVAL_S:
             return
         if self._pending_request is not None and not self._pending_request.done():
@@ -152,8 +154,8 @@ class PublishedTrack:
     async def _send_pli(self) -> None:
         try:
             await self._request_pli()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
+        except ConnectionError:
+            log.debug("participant %s: keyframe request not sent", self.participant_id)
         except Exception:
             log.exception("participant %s: keyframe request failed", self.participant_id)
 
