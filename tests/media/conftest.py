@@ -116,6 +116,6 @@ def flowing(room: Room) -> Callable[[list[int]], Awaitable[None]]:
                 for s in pids for p in pids if s != p for kind in ("audio", "video")
             )  # fmt: skip
 
-        await until(all_flowing, timeout_s=15, what=f"media between {pids}")
+        await until(all_flowing, timeout_s=40, what=f"media between {pids}")
 
     return wait
