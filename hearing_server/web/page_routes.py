@@ -6,7 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "web_client" / "static"
+WEB_CLIENT_DIR = Path(__file__).resolve().parents[2] / "web_client"
+STATIC_DIR = WEB_CLIENT_DIR / "static"
+I18N_DIR = WEB_CLIENT_DIR / "i18n"
 routes = web.RouteTableDef()
 
 
@@ -44,3 +46,11 @@ async def staff_home(_request: web.Request) -> web.StreamResponse:
 @routes.get(r"/staff/hearings/{hearing_id:\d{1,12}}/court")
 async def courtroom_console(_request: web.Request) -> web.StreamResponse:
     return _page("court.html")
+
+
+@routes.get(r"/i18n/{language:(zh-CN|en)}.json")
+async def strings(request: web.Request) -> web.StreamResponse:
+    response = web.FileResponse(I18N_DIR / f"{request.match_info['language']}.json")
+    response.headers["Cache-Control"] = "no-cache"
+    response.content_type = "application/json"
+    return response

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("HEARING_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
@@ -43,20 +45,36 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile}:${event.lineNumber}`;
+  window.__hsCspViolation(`${event.violatedDirective} blocked ${event.blockedURI} at ${where}`);
+});
+"""
+
+
 class PageWatch:
     """Collects console errors, page errors and CSP violations of every page it watches."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def watch(self, page: Page, name: str) -> Page:
+    async def watch(self, page: Page, name: str) -> Page:
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
                 self.problems.append(f"{name}: console error: {message.text}")
 
+        def on_violation(text: str) -> None:
+            self.problems.append(f"{name}: CSP violation: {text}")
+
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.problems.append(f"{name}: {error}"))
+        await page.expose_function("__hsCspViolation", on_violation)
+        await page.add_init_script(CSP_LISTENER)
         return page
+
+    async def new_page(self, context: BrowserContext, name: str) -> Page:
+        return await self.watch(await context.new_page(), name)
 
 
 @pytest.fixture
@@ -73,3 +91,24 @@ def phone(browser: Browser, name: str) -> dict[str, Any]:
 async def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def poll(page: Page, script: str, check: Any, *, timeout_s: float, what: str) -> Any:
+    """Evaluate ``script`` until ``check(value)`` holds (bounded; Playwright's
+    wait_for_function treats a returned Promise as truthy, so we poll evaluate instead)."""
+    deadline = time.monotonic() + timeout_s
+    value = None
+    while time.monotonic() < deadline:
+        value = await page.evaluate(script)
+        if check(value):
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last value: {value}")
+
+
+async def staff_signs_in(page: Page, base: str, username: str, password: str) -> None:
+    await page.goto(f"{base}/staff/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{base}/staff", timeout=15_000)

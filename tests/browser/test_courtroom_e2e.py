@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import PageWatch, phone, screenshot
+from tests.browser.conftest import PageWatch, phone, poll, screenshot
 from tests.support.api import ApiClient
 
 pytestmark = [
@@ -18,19 +16,6 @@ pytestmark = [
 ]
 
 INBOUND = "() => window.hearingCall ? window.hearingCall.inboundStats() : []"
-
-
-async def poll(page: Page, script: str, check: Any, *, timeout_s: float, what: str) -> Any:
-    """Evaluate ``script`` until ``check(value)`` holds (bounded; Playwright's
-    wait_for_function treats a returned Promise as truthy, so we poll evaluate instead)."""
-    deadline = time.monotonic() + timeout_s
-    value = None
-    while time.monotonic() < deadline:
-        value = await page.evaluate(script)
-        if check(value):
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; last value: {value}")
 
 
 def by_participant(stats: list[dict[str, Any]], pid: int, kind: str) -> dict[str, Any]:
@@ -83,7 +68,7 @@ async def test_full_courtroom_in_chromium(
     p_id, d_id = plaintiff["participant"]["id"], defendant["participant"]["id"]
 
     judge_ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    judge = page_watch.watch(await judge_ctx.new_page(), "judge")
+    judge = await page_watch.new_page(judge_ctx, "judge")
     await judge.goto(f"{base}/staff/login")
     await judge.fill("#username", "judge")
     await judge.fill("#password", "judge-password-1")
@@ -97,8 +82,8 @@ async def test_full_courtroom_in_chromium(
 
     pixel_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
     iphone_ctx = await browser.new_context(**phone(browser, "iPhone 13"), locale="en-US")
-    pixel = page_watch.watch(await pixel_ctx.new_page(), "pixel")
-    iphone = page_watch.watch(await iphone_ctx.new_page(), "iphone")
+    pixel = await page_watch.new_page(pixel_ctx, "pixel")
+    iphone = await page_watch.new_page(iphone_ctx, "iphone")
     await party_joins(pixel, plaintiff["link"], "party-pixel7-zh", account=None)
     await party_joins(iphone, f"{base}/join", "party-iphone13-en",
                       account=(defendant["account"], defendant["access_code"]))  # fmt: skip
@@ -147,7 +132,7 @@ async def test_full_courtroom_in_chromium(
     # The plaintiff's page is closed and reopened: back in without a new admission.
     await pixel.close()
     await judge.wait_for_selector(f"[data-participant='{p_id}'] >> text=连接中断", timeout=15_000)
-    reopened = page_watch.watch(await pixel_ctx.new_page(), "pixel-reopened")
+    reopened = await page_watch.new_page(pixel_ctx, "pixel-reopened")
     await reopened.goto(f"{base}/join")
     await poll(reopened, INBOUND, receiving_from([judge_pid, d_id]), timeout_s=30,
                what="media after rejoin")  # fmt: skip

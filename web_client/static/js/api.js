@@ -4,6 +4,7 @@ export class ApiError extends Error {
     super(body?.error?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.error?.code;
+    this.fields = body?.error?.fields;
   }
 }
 
@@ -29,4 +30,17 @@ export function show(id) {
     heading.setAttribute("tabindex", "-1");
     heading.focus();
   }
+}
+
+export function notice(text) {
+  const node = document.getElementById("notice");
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+// The server's message plus the fields it named ("title: required").
+export function describeError(error) {
+  const fields = error.fields ? Object.entries(error.fields) : [];
+  if (!fields.length) return error.message;
+  return `${error.message} (${fields.map(([name, why]) => `${name}: ${why}`).join("; ")})`;
 }

@@ -1,4 +1,4 @@
-// Strings come from /static/i18n/<lang>.json; Chinese where the browser prefers it.
+// Strings come from /i18n/<lang>.json (web_client/i18n/); Chinese where the browser prefers it.
 const SUPPORTED = ["zh-CN", "en"];
 let dictionary = {};
 let current = "en";
@@ -11,7 +11,7 @@ export function preferredLanguage() {
 }
 
 export async function loadLanguage(lang = preferredLanguage()) {
-  const response = await fetch(`/static/i18n/${lang}.json`);
+  const response = await fetch(`/i18n/${lang}.json`);
   dictionary = await response.json();
   current = lang;
   document.documentElement.lang = lang;
@@ -32,13 +32,30 @@ export function applyTranslations(root = document) {
   for (const node of root.querySelectorAll("[data-i18n-label]")) {
     node.setAttribute("aria-label", t(node.dataset.i18nLabel));
   }
+  for (const node of root.querySelectorAll("[data-i18n-alt]")) {
+    node.setAttribute("alt", t(node.dataset.i18nAlt));
+  }
   document.title = t(document.body.dataset.titleKey || "app.name");
+  const switcher = document.getElementById("lang-switch");
+  if (switcher) {
+    // The button names the other language in that language.
+    switcher.lang = current === "zh-CN" ? "en" : "zh-CN";
+    switcher.setAttribute("aria-label", `${t("lang.label")}: ${t("lang.switch")}`);
+  }
 }
 
 export function formatTime(iso) {
   return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(
     new Date(iso),
   );
+}
+
+export function formatClock(iso) {
+  return new Intl.DateTimeFormat(current, { timeStyle: "short" }).format(new Date(iso));
+}
+
+export function formatDay(date) {
+  return new Intl.DateTimeFormat(current, { dateStyle: "full" }).format(date);
 }
 
 export function bindLanguageSwitch(onChange) {
