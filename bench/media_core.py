@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import multiprocessing
 import os
@@ -224,15 +223,7 @@ async def drive_clients(conn: Connection, participants: int, seconds: float) -> 
 # ---- entry point ---------------------------------------------------------------------------
 
 
-def _use_uvloop() -> None:
-    """Optional: run the engine on uvloop (not a project dependency) when asked to."""
-    uvloop = importlib.import_module("uvloop")
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-
-
-def run(participants: int, seconds: float, *, uvloop: bool = False) -> dict[str, Any]:
-    if uvloop:
-        _use_uvloop()
+def run(participants: int, seconds: float) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     engine_end, client_end = context.Pipe()
     child = context.Process(
@@ -254,12 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--uvloop", action="store_true", help="engine on uvloop, if installed")
     args = parser.parse_args(argv)
     if not 2 <= args.participants <= 7:
         parser.error("--participants must be 2..7 (the late joiner needs a free slot)")
-    result = run(args.participants, args.seconds, uvloop=args.uvloop)
-    result["event_loop"] = "uvloop" if args.uvloop else "asyncio"
+    result = run(args.participants, args.seconds)
     if args.json:
         print(json.dumps(result))
     else:
