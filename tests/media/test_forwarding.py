@@ -87,17 +87,30 @@ async def test_fifth_participant_joins_without_a_gap_for_the_others(
     for s, p in pairs:
         room.counter(s, p, "video").reset_gap()
         room.counter(s, p, "audio").reset_gap()
-    before = {(s, p): room.packets(s, p, "video") for s, p in pairs}
+    before = {(s, p, k): room.packets(s, p, k) for s, p in pairs for k in ("audio", "video")}
+    started = time.monotonic()
     await room.join(5)
     await flowing([1, 2, 3, 4, 5])
     await until(
-        lambda: all(room.packets(s, p, "video") > before[(s, p)] + 20 for s, p in pairs),
+        lambda: all(room.packets(s, p, "video") > before[(s, p, "video")] + 20 for s, p in pairs),
         timeout_s=10,
         what="20 more frames on every existing subscription",
     )
-    for s, p in pairs:
-        assert room.counter(s, p, "video").max_gap_s < 0.5, (s, p)
-        assert room.counter(s, p, "audio").max_gap_s < 0.5, (s, p)
+    elapsed = time.monotonic() - started
+    rates = {key: (room.packets(*key) - count) / elapsed for key, count in before.items()}
+    gaps = {(s, p, k): room.counter(s, p, k).max_gap_s for s, p, k in before}
+    worst_gap = {k: max(g for key, g in gaps.items() if key[2] == k) for k in ("audio", "video")}
+    lowest = {k: min(r for key, r in rates.items() if key[2] == k) for k in ("audio", "video")}
+    print(
+        f"5th joiner: over {elapsed:.2f} s the 12 existing subscriptions kept >= "
+        f"{lowest['video']:.1f} fps, >= {lowest['audio']:.1f} audio pkt/s; longest gap "
+        f"{worst_gap['video']:.3f} s video, {worst_gap['audio']:.3f} s audio"
+    )
+    # Measured ~0.15 s (the join's DTLS handshake runs on the same loop): a jitter that the
+    # receivers' buffers absorb, no lost media (rates stay at 15 fps and 50 pkt/s).
+    assert worst_gap["video"] < 0.4, gaps
+    assert worst_gap["audio"] < 0.4, gaps
+    assert lowest["video"] > 13 and lowest["audio"] > 45, rates
 
 
 async def test_observer_receives_but_cannot_publish(room: Room, flowing: Flowing) -> None:
