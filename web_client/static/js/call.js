@@ -27,6 +27,7 @@ export class Courtroom extends EventTarget {
     this.room = null;
     this.me = null;
     this.slots = [];
+    this.tracks = {};
     this.pc = null;
     this.localStream = null;
     this.iceServers = [];
@@ -46,8 +47,11 @@ export class Courtroom extends EventTarget {
     });
     this.socket.on("connect", () => this.onConnect());
     this.socket.on("room", (snapshot) => this.setRoom(snapshot));
+    this.socket.on("room_update", (update) => this.applyUpdate(update));
+    this.socket.on("stage", (change) => this.setStage(change));
     this.socket.on("admitted", () => this.emit("admitted"));
-    this.socket.on("track_map", (data) => this.setSlots(data.slots));
+    this.socket.on("track_map", (data) => this.setSlots(data.slots, data.tracks));
+    this.socket.on("media_failed", () => this.mediaWanted && this.startMedia());
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
     this.socket.on("error", (error) => this.emit("server-error", error));
@@ -88,9 +92,46 @@ export class Courtroom extends EventTarget {
     }
   }
 
-  setSlots(slots) {
+  // room_update carries only the members that changed; a gap in versions means we missed one.
+  async applyUpdate(update) {
+    if (!this.room || update.version <= this.room.version) return;
+    if (update.version !== this.room.version + 1) {
+      const reply = await this.call("join");
+      if (reply.ok) this.setRoom(reply.room);
+      return;
+    }
+    const before = this.myStatus();
+    const members = [...this.room.members];
+    for (const member of update.members) {
+      const index = members.findIndex((m) => m.participant_id === member.participant_id);
+      if (index >= 0) members[index] = member;
+      else members.push(member);
+    }
+    const stage = "stage" in update ? update.stage : this.room.stage;
+    this.room = { ...this.room, version: update.version, members, stage };
+    this.emit("room", this.room);
+    if (before !== "admitted" && this.myStatus() === "admitted" && this.mediaWanted) {
+      this.startMedia();
+    }
+  }
+
+  setStage(change) {
+    if (!this.room || this.room.stage === change.stage) return;
+    this.room = { ...this.room, stage: change.stage };
+    this.emit("room", this.room);
+  }
+
+  setSlots(slots, tracks) {
     this.slots = slots;
+    this.tracks = tracks || {};
     this.emit("slots", slots);
+  }
+
+  // Whose media arrives on a receive section: track_map's per-mid list, else the slot pairs.
+  ownerOf(mid) {
+    if (this.tracks && this.tracks[mid]) return this.tracks[mid].participant_id;
+    const slot = this.slots.find((s) => s.audio_mid === mid || s.video_mid === mid);
+    return slot ? slot.participant_id : null;
   }
 
   useLocalStream(stream) {
@@ -132,7 +173,7 @@ export class Courtroom extends EventTarget {
       const reply = await this.call("offer", { sdp: pc.localDescription.sdp });
       if (!reply.ok || this.pc !== pc) return;
       await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
-      this.setSlots(reply.slots);
+      this.setSlots(reply.slots, reply.tracks);
     } finally {
       this.negotiating = false;
     }
@@ -154,11 +195,10 @@ export class Courtroom extends EventTarget {
     const result = [];
     stats.forEach((report) => {
       if (report.type !== "inbound-rtp") return;
-      const slot = this.slots.find((s) => s.audio_mid === report.mid || s.video_mid === report.mid);
       result.push({
         mid: report.mid,
         kind: report.kind,
-        participant_id: slot ? slot.participant_id : null,
+        participant_id: this.ownerOf(report.mid),
         packetsReceived: report.packetsReceived || 0,
         framesDecoded: report.framesDecoded || 0,
       });

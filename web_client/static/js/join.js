@@ -45,6 +45,14 @@ async function signIn() {
 
 function startMeter(stream) {
   const context = new AudioContext();
+  state.audioContext = context;
+  // Browsers start an AudioContext suspended until the page is touched: resume on the first one.
+  if (context.state === "suspended") {
+    const wake = () => context.resume();
+    context.resume().catch(() => {});
+    document.addEventListener("pointerdown", wake, { once: true });
+    document.addEventListener("keydown", wake, { once: true });
+  }
   const analyser = context.createAnalyser();
   context.createMediaStreamSource(stream).connect(analyser);
   const samples = new Uint8Array(analyser.fftSize);
@@ -53,24 +61,45 @@ function startMeter(stream) {
     analyser.getByteTimeDomainData(samples);
     let peak = 0;
     for (const s of samples) peak = Math.max(peak, Math.abs(s - 128) / 128);
-    meter.value = peak;
+    // Fall back slowly so short sounds stay visible.
+    meter.value = Math.max(peak, meter.value * 0.85);
   }, 100);
+}
+
+// Why getUserMedia failed, in words the party can act on.
+function deviceProblem(error) {
+  if (!window.isSecureContext || !navigator.mediaDevices) return "device.insecure";
+  if (error.name === "NotFoundError" || error.name === "OverconstrainedError") return "device.missing";
+  if (error.name === "NotReadableError" || error.name === "AbortError") return "device.busy";
+  return "device.denied";
+}
+
+async function openDevices() {
+  if (!window.isSecureContext || !navigator.mediaDevices) throw new Error("insecure context");
+  return navigator.mediaDevices.getUserMedia({
+    audio: true,
+    video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } },
+  });
 }
 
 async function deviceCheck() {
   show("screen-device");
   const result = document.getElementById("device-result");
-  try {
-    state.stream = await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } },
-    });
-  } catch {
-    result.textContent = t("device.denied");
-    return false;
+  const retry = document.getElementById("device-retry");
+  while (!state.stream) {
+    try {
+      state.stream = await openDevices();
+    } catch (error) {
+      result.dataset.key = deviceProblem(error);
+      result.textContent = t(result.dataset.key);
+      retry.hidden = false;
+      await new Promise((resolve) => retry.addEventListener("click", resolve, { once: true }));
+    }
   }
+  retry.hidden = true;
   document.getElementById("device-preview").srcObject = state.stream;
   startMeter(state.stream);
+  result.dataset.key = "device.ok";
   result.textContent = t("device.ok");
   const next = document.getElementById("device-continue");
   next.disabled = false;
@@ -134,6 +163,7 @@ function bindControls() {
 
 async function enterCourtroom() {
   const hearing = state.hearing;
+  document.getElementById("lobby-hearing").textContent = hearing.title;
   document.getElementById("lobby-case").textContent = hearing.case_number;
   document.getElementById("lobby-time").textContent = formatTime(hearing.scheduled_start);
   document.getElementById("hearing-title").textContent = `${hearing.case_number} ${hearing.title}`;
@@ -144,11 +174,15 @@ async function enterCourtroom() {
   courtroom.useLocalStream(state.stream);
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
+  const banner = document.getElementById("reconnecting");
   courtroom.addEventListener("connected", async () => {
     notice("");
+    banner.hidden = true;
     await courtroom.call("accept_rules");
   });
-  courtroom.addEventListener("reconnecting", () => notice(t("hearing.reconnecting")));
+  courtroom.addEventListener("reconnecting", () => {
+    banner.hidden = false;
+  });
   courtroom.addEventListener("connect-error", (event) => notice(event.detail));
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
   courtroom.addEventListener("ended", (event) => {
@@ -162,20 +196,30 @@ async function enterCourtroom() {
 
 async function main() {
   await loadLanguage();
-  bindLanguageSwitch(() => state.courtroom?.room && renderRoom(state.courtroom.room));
+  bindLanguageSwitch(() => {
+    const result = document.getElementById("device-result");
+    if (result.dataset.key) result.textContent = t(result.dataset.key);
+    if (state.hearing) document.getElementById("lobby-time").textContent = formatTime(state.hearing.scheduled_start);
+    if (state.courtroom?.room) renderRoom(state.courtroom.room);
+  });
   try {
     state.me = await signIn();
     const view = await api("GET", `/api/hearings/${state.me.hearing_id}`);
     state.hearing = view.hearing;
     const readyKey = `hs-ready-${state.me.participant_id}`;
     if (localStorage.getItem(readyKey)) {
-      state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      try {
+        state.stream = await openDevices();
+      } catch {
+        await deviceCheck();
+      }
     } else {
       if (!(await deviceCheck())) return;
       await rules();
       localStorage.setItem(readyKey, "1");
     }
     clearInterval(state.meterTimer);
+    state.audioContext?.close();
     show("screen-lobby");
     await enterCourtroom();
   } catch (error) {

@@ -1,0 +1,86 @@
+"""Parties on emulated phones in Chromium: link or account+code, device check, rules, lobby."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import PageWatch, phone, poll, screenshot
+from tests.support.api import ApiClient
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+CASE_NUMBER = "(2026)京0105民初123号"
+LOBBY_COUNT = """() => (window.hearingCall?.room?.members || [])
+    .filter((m) => m.status === "lobby" && m.connected && m.rules_accepted).length"""
+
+
+async def device_check_and_rules(page: Page, name: str) -> None:
+    await expect(page.locator("#device-continue")).to_be_enabled(timeout=15_000)
+    await poll(page, "document.getElementById('device-preview').videoWidth", bool,
+               timeout_s=10, what="live camera preview")  # fmt: skip
+    await poll(page, "document.getElementById('mic-level').value", lambda v: v > 0.01,
+               timeout_s=10, what="microphone level")  # fmt: skip
+    await screenshot(page, f"{name}-device-check")
+    await page.click("#device-continue")
+    await expect(page.locator("#screen-rules")).to_be_visible(timeout=5_000)
+    assert await page.is_disabled("#rules-continue")
+    await page.check("#rules-accept")
+    await screenshot(page, f"{name}-rules")
+    await page.click("#rules-continue")
+    await expect(page.locator("#screen-lobby")).to_be_visible(timeout=10_000)
+    await expect(page.locator("#lobby-case")).to_have_text(CASE_NUMBER)
+
+
+async def test_parties_join_from_phones(
+    browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any]
+) -> None:
+    judge: ApiClient = hearing_with_parties["judge"]
+    hid = hearing_with_parties["hearing_id"]
+    opened = await judge.post(f"/api/hearings/{hid}/transitions", {"action": "open_lobby"})
+    assert opened.status == 200, opened.body
+    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
+    defendant = hearing_with_parties["invitations"]["defendant"]
+
+    # Plaintiff: Pixel 7, Chinese, from the invitation link.
+    pixel_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
+    pixel = await page_watch.new_page(pixel_ctx, "pixel")
+    await pixel.goto(plaintiff["link"])
+    device_title = pixel.locator("#screen-device h1")
+    await expect(device_title).to_have_text("检查摄像头和麦克风", timeout=15_000)
+    cookies = {c["name"]: c for c in await pixel_ctx.cookies()}
+    assert cookies["hs_party"]["secure"], "Chromium kept the Secure party cookie on 127.0.0.1"
+    await device_check_and_rules(pixel, "party-pixel7-zh")
+    await expect(pixel.locator("#lobby-hearing")).to_have_text("张三诉李四买卖合同纠纷")
+    await screenshot(pixel, "party-pixel7-zh-lobby")
+    await pixel.click("#lang-switch")
+    await expect(pixel.locator("#screen-lobby h1")).to_have_text("Waiting room", timeout=5_000)
+    await screenshot(pixel, "party-pixel7-en-lobby")
+
+    # Defendant: iPhone 13, English, account + access code on /join.
+    iphone_ctx = await browser.new_context(**phone(browser, "iPhone 13"), locale="en-US")
+    iphone = await page_watch.new_page(iphone_ctx, "iphone")
+    await iphone.goto(f"{judge.base_url}/join")
+    signin_title = iphone.locator("#screen-signin h1")
+    await expect(signin_title).to_have_text("Join your hearing", timeout=10_000)
+    await screenshot(iphone, "party-iphone13-en-signin")
+    await iphone.fill("#account", defendant["account"])
+    await iphone.fill("#code", defendant["access_code"])
+    await iphone.click("#signin-form button[type=submit]")
+    await device_check_and_rules(iphone, "party-iphone13-en")
+    await screenshot(iphone, "party-iphone13-en-lobby")
+    await iphone.click("#lang-switch")
+    await expect(iphone.locator("#screen-lobby h1")).to_have_text("候审室", timeout=5_000)
+    await screenshot(iphone, "party-iphone13-zh-lobby")
+
+    # Both wait in the signaling lobby: connected, not admitted, rules accepted, no media.
+    for page in (pixel, iphone):
+        await poll(page, LOBBY_COUNT, lambda n: n == 2, timeout_s=10, what="both in the lobby")
+        assert await page.evaluate("window.hearingCall.pc === null")
+    for context in (pixel_ctx, iphone_ctx):
+        await context.close()
+    assert page_watch.problems == []
