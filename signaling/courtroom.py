@@ -1,10 +1,16 @@
-"""Live courtrooms: one object per hearing (room state + media), owned by one event loop."""
+"""Live courtrooms: one object per hearing (room state + media), owned by one event loop.
+
+The registry lives under ``signaling.namespace.COURTROOMS`` for the app's lifetime: it creates
+a courtroom on the first connection to a hearing, appends every change to the hearing's event
+log, broadcasts it, sweeps connections that stayed away past the grace period, and closes all
+media on shutdown.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,33 +18,23 @@ from hearing_server.clock import Clock
 from hearing_server.db import Database
 from hearing_server.eventlog import append_event
 from hearing_server.hearings import get_hearing
-from signaling.media.hearing_media import HearingMedia, TrackMap
-from signaling.room import Event, RoomState
+from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
+from signaling.room import Change, RoomState
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 1.0
+MAX_CANDIDATES_PER_OFFER = 64
 
-Emit = Callable[[str, Any, str], Awaitable[None]]  # (event, data, to sid or room)
-
-
-def slots_to_wire(track_map: TrackMap) -> list[dict[str, Any]]:
-    """Group the engine's per-mid map into the protocol's ``{participant_id, audio_mid,
-    video_mid}`` entries (see docs/signaling.md)."""
-    slots: dict[int, dict[str, Any]] = {}
-    for incoming in track_map.values():
-        entry = slots.setdefault(
-            incoming.participant_id, {"participant_id": incoming.participant_id}
-        )
-        entry[f"{incoming.kind}_mid"] = incoming.mid
-    return [slots[pid] for pid in sorted(slots)]
+Emit = Callable[[str, Any, str], Awaitable[None]]  # (event, data, to: a sid or a channel)
 
 
 @dataclass
 class Courtroom:
     hearing_id: int
     state: RoomState
-    media: HearingMedia
-    sids: dict[int, str] = field(default_factory=dict)
+    media: MediaPort
+    sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
+    trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -47,13 +43,20 @@ class Courtroom:
 
 
 class CourtroomRegistry:
-    """Creates courtrooms on demand, logs their events, sweeps dropped connections."""
-
-    def __init__(self, *, database: Database, clock: Clock, grace_s: float, emit: Emit) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        grace_s: float,
+        emit: Emit,
+        media_factory: MediaFactory,
+    ) -> None:
         self.database = database
         self.clock = clock
         self.grace_s = grace_s
         self.emit = emit
+        self.media_factory = media_factory
         self.rooms: dict[int, Courtroom] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -67,57 +70,76 @@ class CourtroomRegistry:
     def get(self, hearing_id: int) -> Courtroom:
         room = self.rooms.get(hearing_id)
         if room is None:
-            media = HearingMedia(
-                hearing_id,
-                on_track_map=lambda pid, track_map: self._send_track_map(
-                    hearing_id, pid, track_map
-                ),
-            )
+
+            def on_track_map(subscriber_id: int, track_map: Mapping[str, SlotTrack]) -> None:
+                self._tell(hearing_id, subscriber_id, "track_map", track_map_to_wire(track_map))
+
+            def on_failed(participant_id: int) -> None:
+                self._tell(hearing_id, participant_id, "media_failed", {})
+
+            media = self.media_factory(hearing_id, on_track_map=on_track_map, on_failed=on_failed)
             room = Courtroom(hearing_id, RoomState(hearing_id, grace_s=self.grace_s), media)
             self.rooms[hearing_id] = room
         return room
 
-    def _send_track_map(self, hearing_id: int, participant_id: int, track_map: TrackMap) -> None:
+    def _tell(self, hearing_id: int, participant_id: int, event: str, data: Any) -> None:
+        """From the media engine's synchronous callbacks: send on a task the registry owns."""
         room = self.rooms.get(hearing_id)
         sid = room.sids.get(participant_id) if room else None
         if sid is not None:
-            self.spawn(self.emit("track_map", {"slots": slots_to_wire(track_map)}, sid))
+            self.spawn(self.emit(event, data, sid), f"hearing {hearing_id} {event}")
 
-    def spawn(self, coroutine: Awaitable[None]) -> None:
+    def spawn(self, work: Awaitable[None], what: str) -> None:
         async def run() -> None:
             try:
-                await coroutine
+                await work
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("courtroom background send failed")
+                log.exception("%s failed", what)
 
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(run(), name=what)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def record(self, room: Courtroom, actor: str, events: list[Event]) -> None:
-        """Append the room's events to the hearing log, then show everyone the new state."""
-        if events:
+    async def record(self, room: Courtroom, actor: str, change: Change) -> None:
+        """Append the change's events to the hearing log, then show everyone the change.
+
+        Called with ``room.lock`` held, so log order and broadcast order match the room's."""
+        if change.delta is None:
+            return
+        if change.events:
             now = self.clock.now()
             async with self.database.write() as session:
                 hearing = await get_hearing(session, room.hearing_id, lock=True)
-                for kind, payload in events:
+                for kind, payload in change.events:
                     await append_event(
                         session, hearing, actor=actor, kind=kind, payload=payload, at=now
                     )
+        await self.emit("room_update", change.delta, room.channel)
         await self.emit("room", room.state.snapshot(), room.channel)
+        if "stage" in change.delta:
+            previous = next(
+                (p["from"] for kind, p in change.events if kind == "stage.changed"), None
+            )
+            stage = {"stage": change.delta["stage"], "previous": previous,
+                     "version": change.delta["version"]}  # fmt: skip
+            await self.emit("stage", stage, room.channel)
 
-    async def sweep_once(self) -> None:
+    async def sweep_once(self) -> list[tuple[int, int]]:
+        """Drop whoever stayed away past the grace period; returns (hearing, participant)."""
         now = self.now_s()
+        dropped: list[tuple[int, int]] = []
         for room in list(self.rooms.values()):
             async with room.lock:
-                for participant_id, events in room.state.sweep(now=now):
+                for participant_id, change in room.state.sweep(now=now):
                     await room.media.detach(participant_id)
                     room.sids.pop(participant_id, None)
-                    log.info("hearing %s participant %s: dropped after the grace period",
-                             room.hearing_id, participant_id)  # fmt: skip
-                    await self.record(room, "system", events)
+                    log.info("hearing %s participant %s: dropped after %.0f s away",
+                             room.hearing_id, participant_id, self.grace_s)  # fmt: skip
+                    await self.record(room, "system", change)
+                    dropped.append((room.hearing_id, participant_id))
+        return dropped
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -130,13 +152,16 @@ class CourtroomRegistry:
                 log.exception("courtroom sweep failed")
 
     async def close(self) -> None:
+        """Stop the sweeper and pending sends, close every hearing's media."""
+        pending: list[asyncio.Task[None]] = list(self._tasks)
         if self._sweeper is not None:
-            self._sweeper.cancel()
-        for task in list(self._tasks):
+            pending.append(self._sweeper)
+        for task in pending:
             task.cancel()
-        await asyncio.gather(
-            *self._tasks, *([self._sweeper] if self._sweeper else []), return_exceptions=True
-        )
+        await asyncio.gather(*pending, return_exceptions=True)
         for room in self.rooms.values():
-            await room.media.close()
+            try:
+                await room.media.close()
+            except Exception:
+                log.exception("hearing %s: closing media failed", room.hearing_id)
         self.rooms.clear()

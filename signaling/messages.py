@@ -1,17 +1,27 @@
-"""Client → server messages: frozen dataclasses, validated at the edge by ``parse_message``."""
+"""Client → server messages: frozen dataclasses, each built by ``from_wire`` at the edge.
+
+``parse_message(event, data)`` checks what every message shares (a JSON object of bounded
+size, a known event name), then hands the payload to that message's ``from_wire``. Anything
+malformed raises ``BadMessage``; unknown fields are ignored.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from signaling.exceptions import BadMessage
 
-MAX_MESSAGE_BYTES = 96 * 1024
+MAX_MESSAGE_BYTES = 96 * 1024  # an SDP of 64 KiB grows a little when JSON-escaped
 MAX_SDP_BYTES = 64 * 1024
+MAX_CANDIDATE_BYTES = 1024
+MAX_MID_CHARS = 64
+MAX_MLINE_INDEX = 63
+
+Wire = Mapping[str, Any]
 
 
 class Stage(StrEnum):
@@ -25,112 +35,183 @@ class Stage(StrEnum):
     CLOSING = "closing"
 
 
-@dataclass(frozen=True)
-class Join:
-    pass
-
-
-@dataclass(frozen=True)
-class Offer:
-    sdp: str
-
-
-@dataclass(frozen=True)
-class Admit:
-    participant_id: int
-
-
-@dataclass(frozen=True)
-class Deny:
-    participant_id: int
-
-
-@dataclass(frozen=True)
-class Remove:
-    participant_id: int
-
-
-@dataclass(frozen=True)
-class ConfirmIdentity:
-    participant_id: int
-
-
-@dataclass(frozen=True)
-class Mute:
-    participant_id: int
-    muted: bool
-
-
-@dataclass(frozen=True)
-class SetAudioOnly:
-    participant_id: int
-    audio_only: bool
-
-
-@dataclass(frozen=True)
-class SetStage:
-    stage: Stage
-
-
-@dataclass(frozen=True)
-class AcceptRules:
-    pass
-
-
-@dataclass(frozen=True)
-class Leave:
-    pass
-
-
-Message = (
-    Join | Offer | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly | SetStage
-    | AcceptRules | Leave
-)  # fmt: skip
-
-
-def _participant_id(data: dict[str, Any]) -> int:
+def _participant_id(data: Wire) -> int:
     value = data.get("participant_id")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
         raise BadMessage("participant_id must be a positive integer")
     return value
 
 
-def _flag(data: dict[str, Any], name: str) -> bool:
+def _flag(data: Wire, name: str) -> bool:
     value = data.get(name)
     if not isinstance(value, bool):
         raise BadMessage(f"{name} must be true or false")
     return value
 
 
-def _sdp(data: dict[str, Any]) -> str:
-    value = data.get("sdp")
+def _text(data: Wire, name: str, *, max_bytes: int) -> str:
+    value = data.get(name)
     if not isinstance(value, str) or not value:
-        raise BadMessage("sdp must be a non-empty string")
-    if len(value.encode("utf-8", "replace")) > MAX_SDP_BYTES:
-        raise BadMessage(f"sdp larger than {MAX_SDP_BYTES} bytes")
+        raise BadMessage(f"{name} must be a non-empty string")
+    if len(value.encode("utf-8", "replace")) > max_bytes:
+        raise BadMessage(f"{name} larger than {max_bytes} bytes")
     return value
 
 
-def _stage(data: dict[str, Any]) -> Stage:
-    try:
-        return Stage(str(data.get("stage")))
-    except ValueError:
-        raise BadMessage("stage must be one of: " + ", ".join(s.value for s in Stage)) from None
+@dataclass(frozen=True)
+class Join:
+    EVENT: ClassVar[str] = "join"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls()
 
 
-PARSERS: dict[str, Callable[[dict[str, Any]], Message]] = {
-    "join": lambda d: Join(),
-    "offer": lambda d: Offer(_sdp(d)),
-    "admit": lambda d: Admit(_participant_id(d)),
-    "deny": lambda d: Deny(_participant_id(d)),
-    "remove": lambda d: Remove(_participant_id(d)),
-    "confirm_identity": lambda d: ConfirmIdentity(_participant_id(d)),
-    "mute": lambda d: Mute(_participant_id(d), _flag(d, "muted")),
-    "set_audio_only": lambda d: SetAudioOnly(_participant_id(d), _flag(d, "audio_only")),
-    "set_stage": lambda d: SetStage(_stage(d)),
-    "accept_rules": lambda d: AcceptRules(),
-    "leave": lambda d: Leave(),
-}
+@dataclass(frozen=True)
+class Offer:
+    EVENT: ClassVar[str] = "offer"
+    sdp: str
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_text(data, "sdp", max_bytes=MAX_SDP_BYTES))
+
+
+@dataclass(frozen=True)
+class IceCandidate:
+    EVENT: ClassVar[str] = "ice_candidate"
+    candidate: str
+    sdp_mid: str | None
+    sdp_mline_index: int | None
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        candidate = _text(data, "candidate", max_bytes=MAX_CANDIDATE_BYTES)
+        mid = data.get("sdp_mid")
+        if mid is not None and (not isinstance(mid, str) or len(mid) > MAX_MID_CHARS):
+            raise BadMessage(f"sdp_mid must be a string of at most {MAX_MID_CHARS} characters")
+        index = data.get("sdp_mline_index")
+        if index is not None and (
+            isinstance(index, bool)
+            or not isinstance(index, int)
+            or not 0 <= index <= MAX_MLINE_INDEX
+        ):
+            raise BadMessage(f"sdp_mline_index must be an integer 0..{MAX_MLINE_INDEX}")
+        return cls(candidate, mid, index)
+
+
+@dataclass(frozen=True)
+class Admit:
+    EVENT: ClassVar[str] = "admit"
+    participant_id: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data))
+
+
+@dataclass(frozen=True)
+class Deny:
+    EVENT: ClassVar[str] = "deny"
+    participant_id: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data))
+
+
+@dataclass(frozen=True)
+class Remove:
+    EVENT: ClassVar[str] = "remove"
+    participant_id: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data))
+
+
+@dataclass(frozen=True)
+class ConfirmIdentity:
+    EVENT: ClassVar[str] = "confirm_identity"
+    participant_id: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data))
+
+
+@dataclass(frozen=True)
+class Mute:
+    """``mute`` with ``muted`` true or false; ``unmute`` is ``mute`` with false."""
+
+    EVENT: ClassVar[str] = "mute"
+    participant_id: int
+    muted: bool
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data), _flag(data, "muted"))
+
+    @classmethod
+    def unmute_from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data), False)
+
+
+@dataclass(frozen=True)
+class SetAudioOnly:
+    EVENT: ClassVar[str] = "set_audio_only"
+    participant_id: int
+    audio_only: bool
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls(_participant_id(data), _flag(data, "audio_only"))
+
+
+@dataclass(frozen=True)
+class SetStage:
+    EVENT: ClassVar[str] = "set_stage"
+    stage: Stage
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        value = data.get("stage")
+        if not isinstance(value, str) or value not in Stage.__members__.values():
+            raise BadMessage("stage must be one of: " + ", ".join(s.value for s in Stage))
+        return cls(Stage(value))
+
+
+@dataclass(frozen=True)
+class AcceptRules:
+    EVENT: ClassVar[str] = "accept_rules"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls()
+
+
+@dataclass(frozen=True)
+class Leave:
+    EVENT: ClassVar[str] = "leave"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls()
+
+
+Message = (
+    Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
+    | SetStage | AcceptRules | Leave
+)  # fmt: skip
+
+_MESSAGE_TYPES: tuple[type[Message], ...] = (
+    Join, Offer, IceCandidate, Admit, Deny, Remove, ConfirmIdentity, Mute, SetAudioOnly,
+    SetStage, AcceptRules, Leave,
+)  # fmt: skip
+Parser = Callable[[Wire], Message]
+PARSERS: dict[str, Parser] = {cls.EVENT: cls.from_wire for cls in _MESSAGE_TYPES}
+PARSERS["unmute"] = Mute.unmute_from_wire
+EVENTS = frozenset(PARSERS)
 
 
 def parse_message(event: str, data: Any) -> Message:
@@ -143,7 +224,7 @@ def parse_message(event: str, data: Any) -> Message:
     if not isinstance(data, dict):
         raise BadMessage(f"{event}: the payload must be a JSON object")
     try:
-        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        size = len(json.dumps(data, ensure_ascii=False, allow_nan=False).encode())
     except (TypeError, ValueError):
         raise BadMessage(f"{event}: the payload is not plain JSON") from None
     if size > MAX_MESSAGE_BYTES:

@@ -1,4 +1,9 @@
-"""The Socket.IO adapter: sessions and origins checked at connect, messages to room calls."""
+"""The Socket.IO adapter: sessions and origins checked at connect, messages to room calls.
+
+Thin on purpose: it parses wire messages (``messages.parse_message``), calls the pure
+``RoomState`` and the ``MediaPort`` under the courtroom's lock, and hands the resulting change
+to the registry, which logs and broadcasts it. Errors go to the sender only.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.exceptions import HearingServerError
 from hearing_server.hearing_state import HearingState
@@ -20,22 +24,35 @@ from hearing_server.principals import Principal
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import messages as m
-from signaling.courtroom import Courtroom, CourtroomRegistry, slots_to_wire
+from signaling.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
 from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
 from signaling.ice import ice_servers_for
 from signaling.media.exceptions import MediaError, NotAttached
+from signaling.media_port import MediaFactory, aiortc_media_factory, track_map_to_wire
+from signaling.room import NO_CHANGE, Change
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/hearing"
 COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 CLOSED_TO_PARTIES = frozenset({HearingState.SCHEDULED, HearingState.SEALED})
+# engineio closes the connection on frames over this; messages.py refuses payloads over
+# MAX_MESSAGE_BYTES politely first. engineio's default would be 1 MB.
+MAX_FRAME_BYTES = m.MAX_MESSAGE_BYTES + 4096
+
+
+class Refused(socketio.exceptions.ConnectionRefusedError):  # type: ignore[misc]
+    """A refused connection; the message reaches the client as ``connect_error``."""
 
 
 def _request(environ: dict[str, Any]) -> web.Request:
     request = environ.get("aiohttp.request")
     if not isinstance(request, web.Request):
-        raise ConnectionRefusedError("unsupported transport")
+        raise Refused("unsupported transport")
     return request
+
+
+def _error(code: str, message: str, event: str) -> dict[str, str]:
+    return {"code": code, "message": message, "ref": event[:40]}
 
 
 class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -52,76 +69,84 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self._connect(args[0], args[1], args[2] if len(args) > 2 else None)
         if event == "disconnect":
             return await self._disconnect(args[0])
-        sid = args[0]
-        data = args[1] if len(args) > 1 else None
+        sid: str = args[0]
         try:
-            message = m.parse_message(event, data)
+            message = m.parse_message(event, args[1] if len(args) > 1 else None)
             result = await self._dispatch(sid, message)
-        except (SignalingError, MediaError) as exc:
-            error = {"code": exc.code, "message": exc.message, "ref": event[:40]}
-            await self.emit("error", error, to=sid)
-            return {"ok": False, "error": error}
-        except HearingServerError as exc:
-            error = {"code": exc.code, "message": exc.message, "ref": event[:40]}
-            await self.emit("error", error, to=sid)
-            return {"ok": False, "error": error}
+        except (SignalingError, MediaError, HearingServerError) as exc:
+            error = _error(exc.code, exc.message, event)
         except Exception:
-            log.exception("socket %s: %s failed", sid, event[:40])
-            error = {"code": "internal_error", "message": "the server failed; it was logged",
-                     "ref": event[:40]}  # fmt: skip
-            await self.emit("error", error, to=sid)
-            return {"ok": False, "error": error}
-        return {"ok": True, **result}
+            log.exception("%s: %s failed", await self._who(sid), event[:40])
+            error = _error("internal_error", "the server failed; it was logged", event)
+        else:
+            return {"ok": True, **result}
+        await self.emit("error", error, to=sid)
+        return {"ok": False, "error": error}
+
+    async def _who(self, sid: str) -> str:
+        with contextlib.suppress(KeyError):
+            info = await self.get_session(sid)
+            return f"hearing {info['hearing_id']} participant {info['participant_id']}"
+        return f"socket {sid}"
 
     # connection -------------------------------------------------------------------------
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> bool:
+        try:
+            return await self._admit_connection(sid, environ, auth)
+        except socketio.exceptions.ConnectionRefusedError:
+            raise
+        except HearingServerError as exc:
+            raise Refused(exc.message) from None
+        except Exception:
+            log.exception("socket %s: connecting failed", sid)
+            raise Refused("the server failed; it was logged") from None
+
+    async def _admit_connection(self, sid: str, environ: dict[str, Any], auth: Any) -> bool:
         request = _request(environ)
         origin = request.headers.get("Origin")
         if origin is not None and origin not in allowed_origins(request):
-            raise socketio.exceptions.ConnectionRefusedError("origin not allowed")
-        if not isinstance(auth, dict) or not isinstance(auth.get("hearing_id"), int):
-            raise socketio.exceptions.ConnectionRefusedError("auth.hearing_id is required")
-        hearing_id: int = auth["hearing_id"]
+            raise Refused("origin not allowed")
+        hearing_id = auth.get("hearing_id") if isinstance(auth, dict) else None
+        if isinstance(hearing_id, bool) or not isinstance(hearing_id, int):
+            raise Refused("auth.hearing_id is required")
         principal = await self._principal(request, auth)
         if principal is None:
-            raise socketio.exceptions.ConnectionRefusedError("sign in first")
-        try:
-            async with self.app[DATABASE].read() as session:
-                access = await access_hearing(session, principal, hearing_id)
-        except HearingServerError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+            raise Refused("sign in first")
+        async with self.app[DATABASE].read() as session:
+            access = await access_hearing(session, principal, hearing_id)
         participant = access.participant
         if participant is None or participant.id is None:
-            raise socketio.exceptions.ConnectionRefusedError("you are not part of this hearing")
+            raise Refused("you are not part of this hearing")
         state = HearingState(access.hearing.state)
         if not access.is_staff and state in CLOSED_TO_PARTIES:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "the courtroom is not open"
-                if state is HearingState.SCHEDULED
+            raise Refused(
+                "the courtroom is not open" if state is HearingState.SCHEDULED
                 else "the hearing is over"
-            )
+            )  # fmt: skip
+        pid = participant.id
         room = self.courtrooms.get(hearing_id)
         async with room.lock:
             try:
-                events = room.state.connect(
-                    participant.id, role=participant.role, name=participant.display_name,
-                    identity_verified=participant.identity_verified,
-                    now=self.courtrooms.now_s(),
+                change = room.state.connect(
+                    pid, role=participant.role, name=participant.display_name,
+                    identity_verified=participant.identity_verified, now=self.courtrooms.now_s(),
                 )  # fmt: skip
             except SignalingError as exc:
-                raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
-            previous = room.sids.get(participant.id)
-            room.sids[participant.id] = sid
+                raise Refused(exc.message) from None
+            previous = room.sids.get(pid)
+            room.sids[pid] = sid
             await self.save_session(
-                sid, {"hearing_id": hearing_id, "participant_id": participant.id,
-                      "actor": principal.actor},
-            )  # fmt: skip
+                sid, {"hearing_id": hearing_id, "participant_id": pid, "actor": principal.actor}
+            )
             await self.enter_room(sid, room.channel)
             if previous is not None and previous != sid:
-                await self.disconnect(previous)
-            await self.courtrooms.record(room, principal.actor, events)
-        log.info("hearing %s participant %s: connected (%s)", hearing_id, participant.id, sid)
+                # not awaited here: its disconnect handler takes this room's lock
+                await self.leave_room(previous, room.channel)
+                self.courtrooms.spawn(self.disconnect(previous), f"replacing socket {previous}")
+            await self.courtrooms.record(room, principal.actor, change)
+        log.info("hearing %s participant %s: connected (%s, %s)",
+                 hearing_id, pid, sid, ",".join(change.kinds))  # fmt: skip
         return True
 
     async def _principal(self, request: web.Request, auth: dict[str, Any]) -> Principal | None:
@@ -136,16 +161,17 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             info = await self.get_session(sid)
         except KeyError:
-            return
+            return  # refused at connect
         room = self.courtrooms.rooms.get(info["hearing_id"])
         if room is None:
             return
         pid = info["participant_id"]
         async with room.lock:
             if room.sids.get(pid) != sid:
-                return  # replaced by a newer connection of the same participant
-            events = room.state.disconnect(pid, now=self.courtrooms.now_s())
-            await self.courtrooms.record(room, info["actor"], events)
+                return  # replaced by a newer connection, removed or denied
+            change = room.state.disconnect(pid, now=self.courtrooms.now_s())
+            await self.courtrooms.record(room, info["actor"], change)
+        log.info("hearing %s participant %s: disconnected (%s)", room.hearing_id, pid, sid)
 
     # messages ---------------------------------------------------------------------------
 
@@ -155,60 +181,70 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if room is None:
             raise WrongState("the courtroom was closed")
         me: int = info["participant_id"]
-        actor: str = info["actor"]
         async with room.lock:
             if room.sids.get(me) != sid:
                 raise NotAllowed("this connection was replaced by a newer one")
-            return await self._apply(room, me, actor, message)
+            if isinstance(message, m.Join):
+                return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me)}
+            if isinstance(message, m.Offer | m.IceCandidate):
+                return await self._media(room, me, message)
+            change = await self._act(room, me, message)
+            await self.courtrooms.record(room, info["actor"], change)
+            return {"version": room.state.version}
 
-    async def _apply(
-        self, room: Courtroom, me: int, actor: str, message: m.Message
+    async def _media(
+        self, room: Courtroom, me: int, message: m.Offer | m.IceCandidate
     ) -> dict[str, Any]:
-        state = room.state
+        if not room.state.may_have_media(me):
+            raise WrongState("wait until the judge admits you")
+        if isinstance(message, m.IceCandidate):
+            count = room.trickled.get(me, 0) + 1
+            if count > MAX_CANDIDATES_PER_OFFER:
+                raise BadMessage(f"more than {MAX_CANDIDATES_PER_OFFER} candidates")
+            room.trickled[me] = count
+            return {"used": False}  # the server uses the candidates inside the offer
+        member = room.state.member(me)
+        room.trickled.pop(me, None)
+        answer = await room.media.attach(me, message.sdp, publish=member.publishes, receive=True)
+        room.media.set_audio_only(me, member.audio_only)
+        await self.emit("answer", {"sdp": answer}, to=room.sids[me])
+        return {"sdp": answer, **track_map_to_wire(room.media.track_map(me))}
+
+    async def _act(self, room: Courtroom, me: int, message: m.Message) -> Change:
+        state, media = room.state, room.media
         match message:
-            case m.Join():
-                return {"room": state.snapshot(), "you": me, "ice_servers": self._ice(me)}
-            case m.Offer(sdp=sdp):
-                if not state.may_have_media(me):
-                    raise WrongState("wait until the judge admits you")
-                member = state.member(me)
-                answer = await room.media.attach(me, sdp, publish=member.publishes, receive=True)
-                room.media.set_audio_only(me, member.audio_only)
-                await self.emit("answer", {"sdp": answer}, to=room.sids[me])
-                return {"sdp": answer, "slots": slots_to_wire(room.media.track_map(me))}
             case m.Admit(participant_id=pid):
-                events = state.admit(me, pid)
+                change = state.admit(me, pid)
                 await self._tell(room, pid, "admitted", {})
             case m.Deny(participant_id=pid):
-                events = state.deny(me, pid)
+                change = state.deny(me, pid)
                 await self._tell(room, pid, "denied", {})
                 await self._drop_socket(room, pid)
             case m.Remove(participant_id=pid):
-                events = state.remove(me, pid)
-                await room.media.detach(pid)
+                change = state.remove(me, pid)
+                await media.detach(pid)
                 await self._tell(room, pid, "removed", {})
                 await self._drop_socket(room, pid)
             case m.ConfirmIdentity(participant_id=pid):
-                events = state.confirm_identity(me, pid)
-                await self._store_identity(pid)
+                change = state.confirm_identity(me, pid)
+                await self._store_identity(room.hearing_id, pid)
             case m.Mute(participant_id=pid, muted=muted):
-                events = state.set_muted(me, pid, muted)
-                room.media.set_audio_muted(pid, muted)
+                change = state.set_muted(me, pid, muted)
+                media.set_audio_muted(pid, muted)
             case m.SetAudioOnly(participant_id=pid, audio_only=audio_only):
-                events = state.set_audio_only(me, pid, audio_only)
-                with contextlib.suppress(NotAttached):  # else applied when media connects
-                    room.media.set_audio_only(pid, audio_only)
+                change = state.set_audio_only(me, pid, audio_only)
+                with contextlib.suppress(NotAttached):  # else applied on the next offer
+                    media.set_audio_only(pid, audio_only)
             case m.SetStage(stage=stage):
-                events = state.set_stage(me, stage)
+                change = state.set_stage(me, stage)
             case m.AcceptRules():
-                events = state.accept_rules(me)
+                change = state.accept_rules(me)
             case m.Leave():
-                events = state.leave(me)
-                await room.media.detach(me)
+                change = state.leave(me)
+                await media.detach(me)
             case _:
-                raise BadMessage("unsupported message")
-        await self.courtrooms.record(room, actor, events)
-        return {"version": state.version}
+                change = NO_CHANGE
+        return change
 
     def _ice(self, participant_id: int) -> list[dict[str, Any]]:
         settings = self.app[SETTINGS]
@@ -226,34 +262,32 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid = room.sids.pop(pid, None)
         if sid is not None:
             await self.leave_room(sid, room.channel)
-            self.courtrooms.spawn(self.disconnect(sid))
+            self.courtrooms.spawn(self.disconnect(sid), f"hearing {room.hearing_id} drop {pid}")
 
-    async def _store_identity(self, participant_id: int) -> None:
+    async def _store_identity(self, hearing_id: int, participant_id: int) -> None:
         async with self.app[DATABASE].write() as session:
-            participant = await _participant(session, participant_id)
+            participant = await session.get(Participant, participant_id)
+            if participant is None or participant.hearing_id != hearing_id:
+                raise WrongState(f"participant {participant_id} is not in this hearing")
             participant.identity_verified = True
             session.add(participant)
 
 
-async def _participant(session: AsyncSession, participant_id: int) -> Participant:
-    participant = await session.get(Participant, participant_id)
-    if participant is None:
-        raise BadMessage(f"participant {participant_id} not found")
-    return participant
+def attach_signaling(
+    app: web.Application, *, media_factory: MediaFactory | None = None
+) -> socketio.AsyncServer:
+    """Mount Socket.IO on the app and own the courtrooms' lifetime in a cleanup context.
 
-
-def attach_signaling(app: web.Application) -> socketio.AsyncServer:
-    """Mount Socket.IO on the app and own the courtrooms' lifetime in a cleanup context."""
+    Call after the database's cleanup context is added: courtrooms log to it and must close
+    before it does."""
 
     def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-        if origin is None:
-            return True
-        return origin in allowed_origins(_request(environ))
+        return origin is None or origin in allowed_origins(_request(environ))
 
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=origin_allowed,
-        max_http_buffer_size=m.MAX_MESSAGE_BYTES + 4096,
+        max_http_buffer_size=MAX_FRAME_BYTES,
         ping_interval=10,
         ping_timeout=10,
         logger=False,
@@ -266,9 +300,10 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         await sio.emit(event, data, to=to, namespace=NAMESPACE)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
         registry = CourtroomRegistry(
-            database=app[DATABASE], clock=app[CLOCK],
-            grace_s=app[SETTINGS].reconnect_grace_seconds, emit=emit,
+            database=app[DATABASE], clock=app[CLOCK], grace_s=settings.reconnect_grace_seconds,
+            emit=emit, media_factory=media_factory or aiortc_media_factory(settings.ice_servers),
         )  # fmt: skip
         registry.start()
         app[COURTROOMS] = registry

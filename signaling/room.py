@@ -1,7 +1,8 @@
 """The live courtroom as a pure state machine: lobby, admission, presence, mute, stage.
 
-No I/O and no clock: every call takes ``now`` (seconds). Each change bumps ``version`` and
-returns the events to append to the hearing log; the adapter broadcasts ``snapshot()``.
+No I/O and no clock: every call that depends on time takes ``now`` (seconds). Each operation
+either raises a ``SignalingError`` and changes nothing, or returns a ``Change``: the events to
+append to the hearing log and the versioned delta to broadcast (``room_update``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from typing import Any
 from signaling.exceptions import NotAllowed, UnknownParticipant, WrongState
 from signaling.messages import Stage
 
-STAFF_ROLES = frozenset({"judge", "clerk"})
+JUDGE = "judge"
+STAFF_ROLES = frozenset({JUDGE, "clerk"})
+RECEIVE_ONLY_ROLES = frozenset({"observer"})
+
+Event = tuple[str, dict[str, Any]]
 
 
 class Status(StrEnum):
@@ -22,6 +27,10 @@ class Status(StrEnum):
     DENIED = "denied"
     REMOVED = "removed"
     LEFT = "left"
+
+
+PRESENT = frozenset({Status.LOBBY, Status.ADMITTED})  # keep their place while disconnected
+BARRED = frozenset({Status.REMOVED, Status.DENIED})  # may not come back into this room
 
 
 @dataclass
@@ -39,7 +48,7 @@ class Member:
 
     @property
     def publishes(self) -> bool:
-        return self.role != "observer"
+        return self.role not in RECEIVE_ONLY_ROLES
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +64,19 @@ class Member:
         }
 
 
-Event = tuple[str, dict[str, Any]]
+@dataclass(frozen=True)
+class Change:
+    """What one operation did; ``delta`` is None when nothing changed."""
+
+    events: tuple[Event, ...] = ()
+    delta: dict[str, Any] | None = None
+
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.events]
+
+
+NO_CHANGE = Change()
 
 
 @dataclass
@@ -66,9 +87,15 @@ class RoomState:
     version: int = 0
     members: dict[int, Member] = field(default_factory=dict)
 
-    def _changed(self, *events: Event) -> list[Event]:
+    def _changed(self, events: list[Event], pids: tuple[int, ...], stage: bool = False) -> Change:
         self.version += 1
-        return list(events)
+        delta: dict[str, Any] = {
+            "version": self.version,
+            "members": [self.members[pid].to_json() for pid in dict.fromkeys(pids)],
+        }
+        if stage:
+            delta["stage"] = self.stage.value if self.stage else None
+        return Change(tuple(events), delta)
 
     def member(self, participant_id: int) -> Member:
         member = self.members.get(participant_id)
@@ -77,7 +104,7 @@ class RoomState:
         return member
 
     def _require_judge(self, actor_id: int) -> None:
-        if self.member(actor_id).role != "judge":
+        if self.member(actor_id).role != JUDGE:
             raise NotAllowed("only the judge may do this")
 
     def _require_staff(self, actor_id: int) -> None:
@@ -88,143 +115,186 @@ class RoomState:
 
     def connect(
         self, participant_id: int, *, role: str, name: str, identity_verified: bool, now: float
-    ) -> list[Event]:
-        """A participant's socket joins: staff are admitted, parties wait, returners resume."""
+    ) -> Change:
+        """A participant's socket joins: staff are admitted, others wait in the lobby, and
+        whoever returns within the grace period resumes where they were."""
+        events: list[Event] = []
         member = self.members.get(participant_id)
-        if member is not None and member.status in (Status.REMOVED, Status.DENIED):
+        if member is not None and member.status in BARRED:
             raise NotAllowed(f"you were {member.status.value} from this hearing")
-        if member is not None and member.status in (Status.ADMITTED, Status.LOBBY):
+        if member is not None and self._grace_expired(member, now):
+            events.append(self._drop(member))
+        if member is not None and member.status in PRESENT:
             gap_s = now - member.disconnected_at if member.disconnected_at is not None else 0.0
             member.connected = True
             member.disconnected_at = None
-            return self._changed(
+            member.identity_verified = member.identity_verified or identity_verified
+            events.append(
                 ("participant.reconnected",
-                 {"participant_id": participant_id, "gap_ms": int(gap_s * 1000),
+                 {"participant_id": participant_id, "gap_ms": round(gap_s * 1000),
                   "status": member.status.value}),
             )  # fmt: skip
+            return self._changed(events, (participant_id,))
         status = Status.ADMITTED if role in STAFF_ROLES else Status.LOBBY
         self.members[participant_id] = Member(
             participant_id, role, name, status, identity_verified=identity_verified
         )
         kind = "participant.joined" if status is Status.ADMITTED else "lobby.entered"
-        return self._changed((kind, {"participant_id": participant_id, "role": role}))
+        events.append((kind, {"participant_id": participant_id, "role": role}))
+        return self._changed(events, (participant_id,))
 
-    def disconnect(self, participant_id: int, *, now: float) -> list[Event]:
+    def disconnect(self, participant_id: int, *, now: float) -> Change:
+        """The socket dropped: keep place and admission until ``now + grace_s``."""
         member = self.members.get(participant_id)
         if member is None or not member.connected:
-            return []
+            return NO_CHANGE
         member.connected = False
-        member.disconnected_at = now
-        return self._changed(("participant.disconnected", {"participant_id": participant_id}))
+        member.disconnected_at = now if member.status in PRESENT else None
+        return self._changed(
+            [("participant.disconnected", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def leave(self, participant_id: int) -> list[Event]:
+    def leave(self, participant_id: int) -> Change:
         member = self.member(participant_id)
+        if member.status not in PRESENT:
+            raise WrongState("you are not in this hearing")
         member.status = Status.LEFT
         member.connected = False
-        return self._changed(("participant.left", {"participant_id": participant_id}))
+        member.disconnected_at = None
+        return self._changed(
+            [("participant.left", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def sweep(self, *, now: float) -> list[tuple[int, list[Event]]]:
-        """Drop everyone whose connection has been gone longer than the grace period."""
-        dropped = []
-        for member in self.members.values():
-            gone_since = member.disconnected_at
-            if member.connected or gone_since is None or now - gone_since < self.grace_s:
-                continue
-            if member.status not in (Status.ADMITTED, Status.LOBBY):
-                continue
-            member.status = Status.LEFT
-            member.disconnected_at = None
-            events = self._changed(
-                ("participant.dropped",
-                 {"participant_id": member.participant_id, "after_ms": int(self.grace_s * 1000)}),
-            )  # fmt: skip
-            dropped.append((member.participant_id, events))
-        return dropped
+    def _grace_expired(self, member: Member, now: float) -> bool:
+        gone_since = member.disconnected_at
+        return (
+            not member.connected
+            and member.status in PRESENT
+            and gone_since is not None
+            and now - gone_since >= self.grace_s
+        )
+
+    def _drop(self, member: Member) -> Event:
+        member.status = Status.LEFT
+        member.disconnected_at = None
+        return (
+            "participant.dropped",
+            {"participant_id": member.participant_id, "after_ms": round(self.grace_s * 1000)},
+        )
+
+    def sweep(self, *, now: float) -> list[tuple[int, Change]]:
+        """Drop everyone whose connection has been gone for the whole grace period."""
+        return [
+            (member.participant_id,
+             self._changed([self._drop(member)], (member.participant_id,)))
+            for member in self.members.values()
+            if self._grace_expired(member, now)
+        ]  # fmt: skip
 
     # the judge's acts ---------------------------------------------------------------------
 
-    def admit(self, actor_id: int, participant_id: int) -> list[Event]:
+    def admit(self, actor_id: int, participant_id: int) -> Change:
         self._require_judge(actor_id)
         member = self.member(participant_id)
         if member.status is not Status.LOBBY:
             raise WrongState(f"participant {participant_id} is not waiting in the lobby")
         member.status = Status.ADMITTED
-        return self._changed(("lobby.admitted", {"participant_id": participant_id}))
+        return self._changed(
+            [("lobby.admitted", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def deny(self, actor_id: int, participant_id: int) -> list[Event]:
+    def deny(self, actor_id: int, participant_id: int) -> Change:
         self._require_judge(actor_id)
         member = self.member(participant_id)
         if member.status is not Status.LOBBY:
             raise WrongState(f"participant {participant_id} is not waiting in the lobby")
         member.status = Status.DENIED
-        return self._changed(("lobby.denied", {"participant_id": participant_id}))
+        member.connected = False
+        member.disconnected_at = None
+        return self._changed(
+            [("lobby.denied", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def remove(self, actor_id: int, participant_id: int) -> list[Event]:
+    def remove(self, actor_id: int, participant_id: int) -> Change:
         self._require_judge(actor_id)
         member = self.member(participant_id)
-        if member.role == "judge":
+        if member.role == JUDGE:
             raise NotAllowed("the judge cannot be removed")
-        if member.status in (Status.REMOVED, Status.LEFT, Status.DENIED):
+        if member.status not in PRESENT:
             raise WrongState(f"participant {participant_id} is not present")
         member.status = Status.REMOVED
         member.connected = False
-        return self._changed(("participant.removed", {"participant_id": participant_id}))
+        member.disconnected_at = None
+        return self._changed(
+            [("participant.removed", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def confirm_identity(self, actor_id: int, participant_id: int) -> list[Event]:
+    def confirm_identity(self, actor_id: int, participant_id: int) -> Change:
         self._require_staff(actor_id)
         member = self.member(participant_id)
         if member.identity_verified:
             raise WrongState(f"participant {participant_id}'s identity is already confirmed")
         member.identity_verified = True
-        return self._changed(("identity.confirmed", {"participant_id": participant_id}))
+        return self._changed(
+            [("identity.confirmed", {"participant_id": participant_id})], (participant_id,)
+        )
 
-    def set_muted(self, actor_id: int, participant_id: int, muted: bool) -> list[Event]:
+    def set_muted(self, actor_id: int, participant_id: int, muted: bool) -> Change:
         self._require_judge(actor_id)
         member = self.member(participant_id)
         if member.muted == muted:
-            return []
+            return NO_CHANGE
         member.muted = muted
         kind = "participant.muted" if muted else "participant.unmuted"
-        return self._changed((kind, {"participant_id": participant_id}))
+        return self._changed([(kind, {"participant_id": participant_id})], (participant_id,))
 
-    def set_audio_only(self, actor_id: int, participant_id: int, audio_only: bool) -> list[Event]:
+    def set_audio_only(self, actor_id: int, participant_id: int, audio_only: bool) -> Change:
+        """The judge for anyone, or a participant for themselves (e.g. a weak connection)."""
         if actor_id != participant_id:
             self._require_judge(actor_id)
         member = self.member(participant_id)
         if member.audio_only == audio_only:
-            return []
+            return NO_CHANGE
         member.audio_only = audio_only
         return self._changed(
-            ("participant.audio_only",
-             {"participant_id": participant_id, "audio_only": audio_only, "by": actor_id}),
+            [("participant.audio_only",
+              {"participant_id": participant_id, "audio_only": audio_only, "by": actor_id})],
+            (participant_id,),
         )  # fmt: skip
 
-    def set_stage(self, actor_id: int, stage: Stage) -> list[Event]:
+    def set_stage(self, actor_id: int, stage: Stage) -> Change:
         self._require_judge(actor_id)
         previous = self.stage
+        if previous is stage:
+            return NO_CHANGE
         self.stage = stage
         return self._changed(
-            ("stage.changed", {"from": previous.value if previous else None, "to": stage.value})
+            [("stage.changed", {"from": previous.value if previous else None, "to": stage.value})],
+            (),
+            stage=True,
         )
 
-    def accept_rules(self, participant_id: int) -> list[Event]:
+    def accept_rules(self, participant_id: int) -> Change:
         member = self.member(participant_id)
         if member.rules_accepted:
-            return []
+            return NO_CHANGE
         member.rules_accepted = True
-        return self._changed(("rules.accepted", {"participant_id": participant_id}))
+        return self._changed(
+            [("rules.accepted", {"participant_id": participant_id})], (participant_id,)
+        )
 
     # views -------------------------------------------------------------------------------
 
     def may_have_media(self, participant_id: int) -> bool:
+        """Only admitted participants are ever attached to media; the lobby gets nothing."""
         member = self.members.get(participant_id)
         return member is not None and member.status is Status.ADMITTED
 
     def snapshot(self) -> dict[str, Any]:
+        ordered = sorted(self.members.values(), key=lambda m: m.participant_id)
         return {
             "hearing_id": self.hearing_id,
             "version": self.version,
             "stage": self.stage.value if self.stage else None,
-            "members": [m.to_json() for m in sorted(self.members.values(),
-                                                    key=lambda m: m.participant_id)],
-        }  # fmt: skip
+            "members": [m.to_json() for m in ordered],
+        }

@@ -11,14 +11,32 @@ import pytest
 
 from signaling.exceptions import BadMessage
 from signaling.ice import ice_servers_for, turn_credentials
-from signaling.messages import Admit, Mute, Offer, SetStage, Stage, parse_message
+from signaling.messages import (
+    EVENTS,
+    Admit,
+    IceCandidate,
+    Join,
+    Mute,
+    Offer,
+    SetStage,
+    Stage,
+    parse_message,
+)
 
 GOOD = [
     ("admit", {"participant_id": 3}, Admit(3)),
     ("mute", {"participant_id": 3, "muted": True}, Mute(3, True)),
     ("set_stage", {"stage": "debate"}, SetStage(Stage.DEBATE)),
     ("offer", {"sdp": "v=0\r\n"}, Offer("v=0\r\n")),
-]
+    ("unmute", {"participant_id": 3, "muted": True}, Mute(3, False)),
+    ("join", None, Join()),
+    ("join", {"anything": "ignored"}, Join()),
+    ("admit", {"participant_id": 3, "extra": [1]}, Admit(3)),
+    ("ice_candidate", {"candidate": "candidate:1 1 udp 1 10.0.0.1 9 typ host"},
+     IceCandidate("candidate:1 1 udp 1 10.0.0.1 9 typ host", None, None)),
+    ("ice_candidate", {"candidate": "c", "sdp_mid": "0", "sdp_mline_index": 0},
+     IceCandidate("c", "0", 0)),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("event", "data", "expected"), GOOD)
@@ -40,6 +58,20 @@ BAD = [
     ("offer", {"sdp": "x" * 70_000}, "larger than"),
     ("admit", {"participant_id": 3, "pad": "x" * 100_000}, "larger than"),
     ("launch_missiles", {}, "unknown event"),
+    ("admit", {"participant_id": 2**53}, "participant_id"),
+    ("admit", {"participant_id": 1.5}, "participant_id"),
+    ("set_audio_only", {"participant_id": 3}, "audio_only"),
+    ("set_stage", {}, "stage must be one of"),
+    ("set_stage", {"stage": ["debate"]}, "stage must be one of"),
+    ("unmute", {}, "participant_id"),
+    ("ice_candidate", {}, "candidate"),
+    ("ice_candidate", {"candidate": "c" * 1025}, "larger than 1024"),
+    ("ice_candidate", {"candidate": "c", "sdp_mid": 0}, "sdp_mid"),
+    ("ice_candidate", {"candidate": "c", "sdp_mid": "m" * 65}, "sdp_mid"),
+    ("ice_candidate", {"candidate": "c", "sdp_mline_index": 64}, "sdp_mline_index"),
+    ("ice_candidate", {"candidate": "c", "sdp_mline_index": True}, "sdp_mline_index"),
+    ("offer", {"sdp": "€" * 22_000}, "larger than"),  # 66 KB in UTF-8
+    ("join", {"x": float("nan")}, "plain JSON"),
 ]
 
 
@@ -63,3 +95,33 @@ def test_turn_rest_credentials_match_coturn_scheme() -> None:
     assert servers[0] == {"urls": ["stun:stun.court.test:3478"]}
     assert servers[1]["username"] == username
     assert ice_servers_for((), turn_secret="", user="1", now_s=0, ttl_s=1) == []
+
+
+def test_every_documented_event_has_a_parser() -> None:
+    documented = {
+        "join", "offer", "ice_candidate", "admit", "deny", "remove", "confirm_identity", "mute",
+        "unmute", "set_audio_only", "set_stage", "accept_rules", "leave",
+    }  # fmt: skip
+    assert documented == EVENTS
+    assert {s.value for s in Stage} == {
+        "identity_check", "court_discipline", "investigation", "evidence", "debate",
+        "final_statements", "mediation", "closing",
+    }  # fmt: skip
+
+
+def test_messages_are_frozen() -> None:
+    message = Admit.from_wire({"participant_id": 3})
+    with pytest.raises(AttributeError):
+        message.participant_id = 4  # type: ignore[misc]
+
+
+def test_turn_needs_a_secret_and_stun_is_passed_as_is() -> None:
+    urls = ("stun:a.test", "stuns:b.test", "turn:c.test", "turns:d.test:5349", "http://x")
+    servers = ice_servers_for(urls, turn_secret="", user="7", now_s=0, ttl_s=60)
+    assert servers == [{"urls": ["stun:a.test", "stuns:b.test"]}]
+    with_turn = ice_servers_for(urls, turn_secret="k", user="7", now_s=100, ttl_s=60)
+    assert with_turn[1]["urls"] == ["turn:c.test", "turns:d.test:5349"]
+    expiry, user = with_turn[1]["username"].split(":")
+    assert (int(expiry), user) == (160, "7")
+    digest = base64.b64decode(with_turn[1]["credential"])
+    assert digest == hmac.new(b"k", b"160:7", hashlib.sha1).digest()

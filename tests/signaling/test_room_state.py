@@ -1,4 +1,4 @@
-"""The pure room state machine."""
+"""The pure room state machine: roles, lobby, presence, reconnect grace, versioned deltas."""
 
 from __future__ import annotations
 
@@ -6,89 +6,193 @@ import pytest
 
 from signaling.exceptions import NotAllowed, UnknownParticipant, WrongState
 from signaling.messages import Stage
-from signaling.room import RoomState, Status
+from signaling.room import NO_CHANGE, RoomState, Status
 
 JUDGE, CLERK, PLAINTIFF, DEFENDANT, OBSERVER = 1, 2, 3, 4, 9
+ROLES = {JUDGE: "judge", CLERK: "clerk", PLAINTIFF: "plaintiff", DEFENDANT: "defendant",
+         OBSERVER: "observer"}  # fmt: skip
+
+
+def _connect(room: RoomState, pid: int, now: float) -> list[str]:
+    return room.connect(
+        pid, role=ROLES[pid], name=ROLES[pid].title(), identity_verified=False, now=now
+    ).kinds
 
 
 @pytest.fixture
 def room() -> RoomState:
     state = RoomState(hearing_id=5, grace_s=60)
-    for pid, role in ((JUDGE, "judge"), (CLERK, "clerk"), (PLAINTIFF, "plaintiff"),
-                      (DEFENDANT, "defendant"), (OBSERVER, "observer")):  # fmt: skip
-        state.connect(pid, role=role, name=role.title(), identity_verified=False, now=0)
+    for pid in ROLES:
+        _connect(state, pid, now=0)
     return state
 
 
-def test_staff_are_admitted_parties_wait(room: RoomState) -> None:
+def test_staff_enter_admitted_everyone_else_waits_without_media(room: RoomState) -> None:
     assert room.member(JUDGE).status is Status.ADMITTED
     assert room.member(CLERK).status is Status.ADMITTED
-    assert room.member(PLAINTIFF).status is Status.LOBBY
-    assert not room.may_have_media(PLAINTIFF)
+    for pid in (PLAINTIFF, DEFENDANT, OBSERVER):
+        assert room.member(pid).status is Status.LOBBY
+        assert not room.may_have_media(pid)
+    assert room.may_have_media(JUDGE)
     assert room.member(OBSERVER).publishes is False
+    assert room.member(PLAINTIFF).publishes is True
+    fresh = RoomState(hearing_id=1)
+    assert _connect(fresh, JUDGE, 0) == ["participant.joined"]
+    assert _connect(fresh, PLAINTIFF, 0) == ["lobby.entered"]
 
 
-def test_only_the_judge_admits_and_each_act_is_an_event(room: RoomState) -> None:
+JUDGE_ONLY = [
+    ("admit", lambda r, actor: r.admit(actor, PLAINTIFF)),
+    ("deny", lambda r, actor: r.deny(actor, PLAINTIFF)),
+    ("remove", lambda r, actor: r.remove(actor, PLAINTIFF)),
+    ("mute", lambda r, actor: r.set_muted(actor, PLAINTIFF, True)),
+    ("audio_only for another", lambda r, actor: r.set_audio_only(actor, PLAINTIFF, True)),
+    ("set_stage", lambda r, actor: r.set_stage(actor, Stage.DEBATE)),
+]
+
+
+@pytest.mark.parametrize(("act", "call"), JUDGE_ONLY, ids=[a for a, _ in JUDGE_ONLY])
+@pytest.mark.parametrize("actor", [CLERK, DEFENDANT, OBSERVER, PLAINTIFF])
+def test_only_the_judge_may(room: RoomState, act: str, call: object, actor: int) -> None:
+    if actor == PLAINTIFF and act == "audio_only for another":
+        pytest.skip("a participant may switch themselves to audio-only")
+    before, version = room.snapshot(), room.version
     with pytest.raises(NotAllowed):
-        room.admit(CLERK, PLAINTIFF)
-    with pytest.raises(NotAllowed):
-        room.admit(DEFENDANT, PLAINTIFF)
+        call(room, actor)  # type: ignore[operator]
+    assert room.snapshot() == before
+    assert room.version == version
+
+
+def test_each_act_returns_its_event_and_a_versioned_delta(room: RoomState) -> None:
     version = room.version
-    assert room.admit(JUDGE, PLAINTIFF) == [("lobby.admitted", {"participant_id": PLAINTIFF})]
-    assert room.version == version + 1
+    change = room.admit(JUDGE, PLAINTIFF)
+    assert change.events == (("lobby.admitted", {"participant_id": PLAINTIFF}),)
+    assert change.delta == {"version": version + 1, "members": [room.member(PLAINTIFF).to_json()]}
     assert room.may_have_media(PLAINTIFF)
     with pytest.raises(WrongState):
         room.admit(JUDGE, PLAINTIFF)
     with pytest.raises(UnknownParticipant):
         room.admit(JUDGE, 77)
+    stage = room.set_stage(JUDGE, Stage.INVESTIGATION)
+    assert stage.events == (("stage.changed", {"from": None, "to": "investigation"}),)
+    assert stage.delta == {"version": version + 2, "members": [], "stage": "investigation"}
+    assert room.set_stage(JUDGE, Stage.INVESTIGATION) is NO_CHANGE
+    assert room.set_stage(JUDGE, Stage.DEBATE).events[0][1] == {
+        "from": "investigation", "to": "debate",
+    }  # fmt: skip
+    assert room.snapshot()["version"] == room.version == version + 3
 
 
-def test_mute_audio_only_stage_remove(room: RoomState) -> None:
+def test_mute_and_audio_only(room: RoomState) -> None:
     room.admit(JUDGE, PLAINTIFF)
-    assert room.set_muted(JUDGE, PLAINTIFF, True)[0][0] == "participant.muted"
-    assert room.set_muted(JUDGE, PLAINTIFF, True) == []
-    with pytest.raises(NotAllowed):
-        room.set_muted(PLAINTIFF, JUDGE, True)
-    assert room.set_audio_only(PLAINTIFF, PLAINTIFF, True)  # oneself
-    with pytest.raises(NotAllowed):
-        room.set_audio_only(DEFENDANT, PLAINTIFF, False)
-    assert room.set_stage(JUDGE, Stage.INVESTIGATION)[0][1] == {"from": None, "to": "investigation"}
-    with pytest.raises(NotAllowed):
-        room.set_stage(CLERK, Stage.DEBATE)
-    room.remove(JUDGE, PLAINTIFF)
+    assert room.set_muted(JUDGE, PLAINTIFF, True).kinds == ["participant.muted"]
+    assert room.set_muted(JUDGE, PLAINTIFF, True) is NO_CHANGE
+    assert room.member(PLAINTIFF).muted
+    assert room.set_muted(JUDGE, PLAINTIFF, False).kinds == ["participant.unmuted"]
+    mine = room.set_audio_only(PLAINTIFF, PLAINTIFF, True)
+    assert mine.events == (
+        ("participant.audio_only", {"participant_id": PLAINTIFF, "audio_only": True,
+                                    "by": PLAINTIFF}),
+    )  # fmt: skip
+    assert room.set_audio_only(JUDGE, PLAINTIFF, False).events[0][1]["by"] == JUDGE
+
+
+def test_deny_and_remove_bar_the_participant(room: RoomState) -> None:
+    assert room.deny(JUDGE, DEFENDANT).kinds == ["lobby.denied"]
+    with pytest.raises(NotAllowed, match="denied"):
+        _connect(room, DEFENDANT, now=1)
+    room.admit(JUDGE, PLAINTIFF)
+    with pytest.raises(WrongState):
+        room.deny(JUDGE, PLAINTIFF)  # only from the lobby
+    assert room.remove(JUDGE, PLAINTIFF).kinds == ["participant.removed"]
+    assert not room.may_have_media(PLAINTIFF)
     with pytest.raises(NotAllowed, match="removed"):
-        room.connect(PLAINTIFF, role="plaintiff", name="P", identity_verified=False, now=5)
+        _connect(room, PLAINTIFF, now=5)
+    with pytest.raises(WrongState):
+        room.remove(JUDGE, PLAINTIFF)
     with pytest.raises(NotAllowed):
         room.remove(JUDGE, JUDGE)
+    assert room.remove(JUDGE, CLERK).kinds == ["participant.removed"]
 
 
-def test_reconnect_within_grace_keeps_admission_then_drops(room: RoomState) -> None:
+def test_reconnect_within_grace_keeps_admission(room: RoomState) -> None:
     room.admit(JUDGE, PLAINTIFF)
-    room.disconnect(PLAINTIFF, now=100)
-    assert room.sweep(now=159) == []
-    events = room.connect(PLAINTIFF, role="plaintiff", name="P", identity_verified=False, now=130)
-    assert events == [
+    room.set_muted(JUDGE, PLAINTIFF, True)
+    assert room.disconnect(PLAINTIFF, now=100).kinds == ["participant.disconnected"]
+    assert room.disconnect(PLAINTIFF, now=101) is NO_CHANGE
+    assert room.member(PLAINTIFF).connected is False
+    assert room.sweep(now=159.9) == []
+    change = room.connect(PLAINTIFF, role="plaintiff", name="P", identity_verified=False, now=130)
+    assert change.events == (
         ("participant.reconnected", {"participant_id": PLAINTIFF, "gap_ms": 30000,
                                      "status": "admitted"}),
-    ]  # fmt: skip
-    assert room.member(PLAINTIFF).status is Status.ADMITTED
+    )  # fmt: skip
+    member = room.member(PLAINTIFF)
+    assert (member.status, member.connected, member.muted) == (Status.ADMITTED, True, True)
+    assert room.sweep(now=1000) == []  # connected again: nothing to drop
+
+
+def test_after_grace_the_sweep_drops_and_a_new_connection_waits_again(room: RoomState) -> None:
+    room.admit(JUDGE, PLAINTIFF)
     room.disconnect(PLAINTIFF, now=200)
+    room.disconnect(DEFENDANT, now=200)  # still in the lobby: same grace
     dropped = room.sweep(now=260)
-    assert [pid for pid, _ in dropped] == [PLAINTIFF]
+    assert [pid for pid, _ in dropped] == [PLAINTIFF, DEFENDANT]
+    assert dropped[0][1].events == (
+        ("participant.dropped", {"participant_id": PLAINTIFF, "after_ms": 60000}),
+    )
     assert room.member(PLAINTIFF).status is Status.LEFT
-    room.connect(PLAINTIFF, role="plaintiff", name="P", identity_verified=False, now=300)
+    assert room.sweep(now=999) == []
+    assert _connect(room, PLAINTIFF, now=300) == ["lobby.entered"]
     assert room.member(PLAINTIFF).status is Status.LOBBY  # must be admitted again
 
 
+def test_a_late_return_counts_as_dropped_even_before_the_sweep(room: RoomState) -> None:
+    room.admit(JUDGE, PLAINTIFF)
+    room.disconnect(PLAINTIFF, now=0)
+    assert _connect(room, PLAINTIFF, now=61) == ["participant.dropped", "lobby.entered"]
+    assert room.member(PLAINTIFF).status is Status.LOBBY
+
+
+def test_staff_return_admitted_after_leaving(room: RoomState) -> None:
+    assert room.leave(CLERK).kinds == ["participant.left"]
+    with pytest.raises(WrongState):
+        room.leave(CLERK)
+    assert room.member(CLERK).status is Status.LEFT
+    assert _connect(room, CLERK, now=10) == ["participant.joined"]
+    assert room.member(CLERK).status is Status.ADMITTED
+
+
 def test_identity_and_rules(room: RoomState) -> None:
-    assert room.confirm_identity(CLERK, PLAINTIFF)[0][0] == "identity.confirmed"
+    assert room.confirm_identity(CLERK, PLAINTIFF).kinds == ["identity.confirmed"]
     with pytest.raises(WrongState):
         room.confirm_identity(JUDGE, PLAINTIFF)
     with pytest.raises(NotAllowed):
         room.confirm_identity(DEFENDANT, PLAINTIFF)
-    assert room.accept_rules(DEFENDANT)[0][0] == "rules.accepted"
-    assert room.accept_rules(DEFENDANT) == []
+    assert room.confirm_identity(JUDGE, DEFENDANT).kinds == ["identity.confirmed"]
+    assert room.accept_rules(DEFENDANT).kinds == ["rules.accepted"]
+    assert room.accept_rules(DEFENDANT) is NO_CHANGE
     snapshot = room.snapshot()
     plaintiff = next(m for m in snapshot["members"] if m["participant_id"] == PLAINTIFF)
     assert plaintiff["identity_verified"] is True
     assert snapshot["version"] == room.version
+    assert [m["participant_id"] for m in snapshot["members"]] == sorted(ROLES)
+
+
+def test_deltas_replayed_on_a_snapshot_give_the_next_snapshot(room: RoomState) -> None:
+    """What a client does with room_update: upsert members, take stage, follow the version."""
+    view = room.snapshot()
+    changes = [
+        room.admit(JUDGE, PLAINTIFF), room.set_muted(JUDGE, PLAINTIFF, True),
+        room.set_stage(JUDGE, Stage.EVIDENCE), room.disconnect(DEFENDANT, now=3),
+        room.deny(JUDGE, OBSERVER), room.accept_rules(PLAINTIFF),
+    ]  # fmt: skip
+    for change in changes:
+        assert change.delta is not None
+        assert change.delta["version"] == view["version"] + 1
+        members = {m["participant_id"]: m for m in view["members"]}
+        members.update({m["participant_id"]: m for m in change.delta["members"]})
+        view = {**view, "version": change.delta["version"],
+                "members": [members[pid] for pid in sorted(members)],
+                "stage": change.delta.get("stage", view["stage"])}  # fmt: skip
+    assert view == room.snapshot()

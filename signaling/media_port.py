@@ -1,0 +1,90 @@
+"""What the signaling layer needs from the media engine, and the real engine behind it.
+
+The namespace only talks to a ``MediaPort``; ``aiortc_media`` builds the forwarding engine of
+``signaling.media`` (``HearingMedia``). Tests or a deployment without media can pass any other
+factory. Every method may raise ``signaling.media.exceptions.MediaError`` with a message that
+is safe for the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from aiortc import RTCIceServer
+
+from signaling.media.hearing_media import HearingMedia
+
+
+class SlotTrack(Protocol):
+    """What arrives on one of a subscriber's receive sections."""
+
+    @property
+    def mid(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def participant_id(self) -> int: ...
+
+
+TrackMapCallback = Callable[[int, Mapping[str, SlotTrack]], None]  # (subscriber id, map)
+FailedCallback = Callable[[int], None]  # participant id whose connection failed
+
+
+class MediaPort(Protocol):
+    async def attach(
+        self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
+    ) -> str:
+        """Negotiate (or replace) the participant's connection; return the answer SDP."""
+        ...
+
+    async def detach(self, participant_id: int) -> None: ...
+    def set_audio_muted(self, participant_id: int, muted: bool) -> None: ...
+    def set_audio_only(self, participant_id: int, audio_only: bool) -> None:
+        """Raises ``NotAttached`` before the participant's first offer."""
+        ...
+
+    def track_map(self, participant_id: int) -> Mapping[str, SlotTrack]: ...
+    async def close(self) -> None: ...
+
+
+class MediaFactory(Protocol):
+    def __call__(
+        self, hearing_id: int, *, on_track_map: TrackMapCallback, on_failed: FailedCallback
+    ) -> MediaPort: ...
+
+
+def server_ice_servers(urls: tuple[str, ...]) -> list[RTCIceServer]:
+    """The server's own peer connections use the configured STUN servers only, and none when
+    none are configured (aiortc would otherwise reach for a public STUN server)."""
+    stun = [url for url in urls if url.startswith(("stun:", "stuns:"))]
+    return [RTCIceServer(urls=stun)] if stun else []
+
+
+def aiortc_media_factory(ice_urls: tuple[str, ...]) -> MediaFactory:
+    def build(
+        hearing_id: int, *, on_track_map: TrackMapCallback, on_failed: FailedCallback
+    ) -> MediaPort:
+        return HearingMedia(
+            hearing_id,
+            ice_servers=server_ice_servers(ice_urls),
+            on_track_map=on_track_map,
+            on_failed=on_failed,
+        )
+
+    return build
+
+
+def track_map_to_wire(track_map: Mapping[str, SlotTrack]) -> dict[str, Any]:
+    """The ``track_map`` event: slots grouped per participant, and the same per mid."""
+    slots: dict[int, dict[str, Any]] = {}
+    for track in track_map.values():
+        entry = slots.setdefault(track.participant_id, {"participant_id": track.participant_id})
+        entry[f"{track.kind}_mid"] = track.mid
+    return {
+        "slots": [slots[pid] for pid in sorted(slots)],
+        "tracks": {
+            mid: {"participant_id": track.participant_id, "kind": track.kind}
+            for mid, track in sorted(track_map.items())
+        },
+    }
