@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 import socketio
+from aiohttp import web
 
+from hearing_server.eventlog import event_to_json, load_events, verify_hearing_log
+from hearing_server.web.keys import DATABASE
+from signaling.namespace import COURTROOMS, MAX_FRAME_BYTES
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient, member
@@ -20,36 +25,85 @@ async def _judge_and_plaintiff(room: dict[str, Any]) -> tuple[SocketClient, Sock
     return judge, party, room["parties"]["plaintiff"]["participant_id"]
 
 
-async def test_lobby_admission_stage_and_log(courtroom: dict[str, Any]) -> None:
+async def _log(app: web.Application, hearing_id: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """The hearing's event log straight from the database, after checking its hash chain."""
+    async with app[DATABASE].read() as session:
+        assert await verify_hearing_log(session, hearing_id) == []
+        rows = [event_to_json(e) for e in await load_events(session, hearing_id)]
+    return [(row["kind"], row["actor"], row["payload"]) for row in rows]
+
+
+async def test_lobby_admission_mute_and_stage_reach_everyone(courtroom: dict[str, Any]) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
+    defendant = courtroom["open_socket"](as_party="defendant")
+    await defendant.connect()
     waiting = await judge.wait_for(
-        "room", lambda s: any(m["participant_id"] == pid for m in s["members"])
-    )
+        "room", lambda s: member(s, pid) and member(s, courtroom["parties"]["defendant"]
+                                                     ["participant_id"])
+    )  # fmt: skip
     assert member(waiting, pid)["status"] == "lobby"
-    assert member(waiting, pid)["name"] == "张三"
+    assert (member(waiting, pid)["name"], member(waiting, pid)["role"]) == ("张三", "plaintiff")
     joined = await party.call("join")
     assert joined["ok"] is True
+    assert joined["you"] == pid
+    assert joined["ice_servers"] == []
     assert member(joined["room"], pid)["status"] == "lobby"
-    assert (await judge.call("admit", {"participant_id": pid}))["ok"] is True
+
+    admitted = await judge.call("admit", {"participant_id": pid})
+    assert admitted["ok"] is True
     await party.wait_for("admitted")
-    assert (await judge.call("set_stage", {"stage": "court_discipline"}))["ok"] is True
-    snapshot = await party.wait_for("room", lambda s: s["stage"] == "court_discipline")
-    assert member(snapshot, pid)["status"] == "admitted"
-    assert (await judge.call("mute", {"participant_id": pid, "muted": True}))["ok"]
-    await party.wait_for("room", lambda s: member(s, pid).get("muted") is True)
+    update = await judge.wait_for("room_update", lambda d: d["version"] == admitted["version"])
+    assert [m["status"] for m in update["members"]] == ["admitted"]
+    assert "admitted" not in defendant.events()
+
+    muted = await judge.call("mute", {"participant_id": pid, "muted": True})
+    assert muted["ok"] is True
+    for client in (judge, party, defendant):
+        snapshot = await client.wait_for("room", lambda s: s["version"] == muted["version"])
+        assert member(snapshot, pid)["muted"] is True
+    assert (await judge.call("unmute", {"participant_id": pid}))["ok"] is True
+    await party.wait_for("room", lambda s: member(s, pid)["muted"] is False)
+
+    staged = await judge.call("set_stage", {"stage": "court_discipline"})
+    for client in (party, defendant):
+        update = await client.wait_for("room_update", lambda d: "stage" in d)
+        assert update["stage"] == "court_discipline"
+        stage = await client.wait_for("stage")  # sent after the room_update
+        assert stage == {"stage": "court_discipline", "previous": None,
+                         "version": staged["version"]}  # fmt: skip
     assert (await party.call("accept_rules"))["ok"]
-    api: ApiClient = courtroom["judge"]
-    log = (await api.get(f"/api/hearings/{courtroom['hearing_id']}/events")).body
-    kinds = [e["kind"] for e in log["events"]]
-    for kind in ("lobby.entered", "lobby.admitted", "stage.changed", "participant.muted",
-                 "rules.accepted", "participant.joined"):  # fmt: skip
-        assert kind in kinds
-    assert log["intact"] is True
+    assert (await party.call("set_audio_only", {"participant_id": pid, "audio_only": True}))["ok"]
+    assert all("error" not in c.events() for c in (judge, party, defendant))
 
 
-async def test_confirm_identity_is_stored(courtroom: dict[str, Any]) -> None:
+async def test_every_judge_act_is_logged_with_its_actor(
+    courtroom: dict[str, Any], app: web.Application
+) -> None:
     judge, _party, pid = await _judge_and_plaintiff(courtroom)
-    assert (await judge.call("confirm_identity", {"participant_id": pid}))["ok"]
+    defendant = courtroom["open_socket"](as_party="defendant")
+    await defendant.connect()
+    did = courtroom["parties"]["defendant"]["participant_id"]
+    for event, data in (
+        ("confirm_identity", {"participant_id": pid}),
+        ("admit", {"participant_id": pid}),
+        ("mute", {"participant_id": pid, "muted": True}),
+        ("set_audio_only", {"participant_id": pid, "audio_only": True}),
+        ("set_stage", {"stage": "identity_check"}),
+        ("deny", {"participant_id": did}),
+        ("remove", {"participant_id": pid}),
+    ):
+        reply = await judge.call(event, data)
+        assert reply["ok"] is True, (event, reply)
+    await defendant.wait_for("denied")
+    events = await _log(app, courtroom["hearing_id"])
+    live = events[[kind for kind, _, _ in events].index("participant.joined") :]
+    by_judge = [kind for kind, actor, _ in live if actor == "staff:judge"]
+    assert by_judge == [
+        "participant.joined", "identity.confirmed", "lobby.admitted", "participant.muted",
+        "participant.audio_only", "stage.changed", "lobby.denied", "participant.removed",
+    ]  # fmt: skip
+    entered = [p["participant_id"] for kind, _, p in events if kind == "lobby.entered"]
+    assert entered == [pid, did]
     api: ApiClient = courtroom["judge"]
     hearing = (await api.get(f"/api/hearings/{courtroom['hearing_id']}")).body
     assert next(p for p in hearing["participants"] if p["id"] == pid)["identity_verified"]
@@ -62,13 +116,16 @@ async def test_party_cannot_act_as_judge(courtroom: dict[str, Any]) -> None:
         ("admit", {"participant_id": pid}),
         ("set_stage", {"stage": "debate"}),
         ("mute", {"participant_id": courtroom["judge_pid"], "muted": True}),
+        ("set_audio_only", {"participant_id": courtroom["judge_pid"], "audio_only": True}),
         ("remove", {"participant_id": courtroom["judge_pid"]}),
+        ("confirm_identity", {"participant_id": pid}),
     ):
         reply = await party.call(event, data)
         assert reply["ok"] is False
-        assert reply["error"]["code"] in ("not_allowed", "wrong_state")
-    error = await party.wait_for("error")
-    assert error["ref"] == "admit"
+        assert reply["error"]["code"] in ("not_allowed", "wrong_state"), reply
+        error = await party.wait_for("error")
+        assert error == reply["error"]
+        assert error["ref"] == event
     after = (await judge.call("join"))["room"]
     assert after == before
     assert "error" not in judge.events()
@@ -76,12 +133,18 @@ async def test_party_cannot_act_as_judge(courtroom: dict[str, Any]) -> None:
 
 BAD_MESSAGES = [
     ("admit", "not an object", "bad_message"),
+    ("admit", [1, 2], "bad_message"),
     ("admit", {}, "bad_message"),
     ("admit", {"participant_id": "x"}, "bad_message"),
     ("mute", {"participant_id": 1, "muted": 1}, "bad_message"),
     ("set_stage", {"stage": 7}, "bad_message"),
+    ("set_stage", {"stage": "lunch"}, "bad_message"),
     ("offer", {"sdp": "x" * 70_000}, "bad_message"),
+    ("offer", {}, "bad_message"),
+    ("accept_rules", {"pad": "x" * 99_000}, "bad_message"),  # under the frame cap
+    ("ice_candidate", {"candidate": "c" * 2000}, "bad_message"),
     ("offer", {"sdp": "v=0\r\nnonsense\r\n"}, "wrong_state"),
+    ("ice_candidate", {"candidate": "candidate:1 1 udp 1 1.2.3.4 9 typ host"}, "wrong_state"),
     ("no_such_event", {}, "bad_message"),
     ("admit", {"participant_id": 424242}, "unknown_participant"),
 ]
@@ -89,36 +152,63 @@ BAD_MESSAGES = [
 
 async def test_bad_messages_get_errors_and_change_nothing(courtroom: dict[str, Any]) -> None:
     judge, party, _pid = await _judge_and_plaintiff(courtroom)
-    version = (await judge.call("join"))["room"]["version"]
+    before = (await judge.call("join"))["room"]
     for event, data, code in BAD_MESSAGES:
         sender = judge if code == "unknown_participant" else party
         reply = await sender.call(event, data)
         assert reply["ok"] is False, event
         assert reply["error"]["code"] == code, (event, reply)
         assert "Traceback" not in reply["error"]["message"]
-    assert (await judge.call("join"))["room"]["version"] == version
+        assert (await sender.wait_for("error")) == reply["error"]
+    assert (await judge.call("join"))["room"] == before
+    assert judge.events().count("error") == 1  # only its own unknown_participant
     assert (await judge.call("set_stage", {"stage": "investigation"}))["ok"] is True
+    await party.wait_for("stage")
+
+
+async def test_an_oversized_frame_closes_only_that_connection(courtroom: dict[str, Any]) -> None:
+    judge, party, pid = await _judge_and_plaintiff(courtroom)
+    gone = asyncio.get_running_loop().create_future()
+    party.sio.on("disconnect", lambda *_: gone.done() or gone.set_result(True), "/hearing")
+    await party.sio.emit("accept_rules", {"pad": "x" * MAX_FRAME_BYTES}, namespace="/hearing")
+    await asyncio.wait_for(gone, 10)
+    await judge.wait_for("room", lambda s: member(s, pid).get("connected") is False)
+    assert (await judge.call("set_stage", {"stage": "evidence"}))["ok"] is True
 
 
 async def test_connections_are_checked(
     courtroom: dict[str, Any], sign_in: Any, hearing_payload: Any
 ) -> None:
-    anonymous = courtroom["open_socket"](cookie="hs_staff=forged")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await anonymous.connect()
-    foreign = courtroom["open_socket"](origin="https://evil.example")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await foreign.connect()
+    refused = {
+        "no session": courtroom["open_socket"](cookie="", token=""),
+        "forged cookie": courtroom["open_socket"](cookie="hs_staff=forged"),
+        "forged token": courtroom["open_socket"](cookie="", token="x" * 40),
+        "foreign origin": courtroom["open_socket"](origin="https://evil.example"),
+        "hearing id as text": courtroom["open_socket"](as_party="plaintiff", hearing_id="1"),
+    }
     other_judge = await sign_in("judge2")
     other = await other_judge.post("/api/hearings", hearing_payload(case_number="B-1"))
-    wrong_hearing = courtroom["open_socket"](
-        as_party="plaintiff", hearing_id=other.body["hearing"]["id"]
-    )
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await wrong_hearing.connect()
-    no_hearing = courtroom["open_socket"](as_party="plaintiff", hearing_id="1")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await no_hearing.connect()
+    other_id = other.body["hearing"]["id"]
+    refused["party of A into B"] = courtroom["open_socket"](as_party="plaintiff",
+                                                            hearing_id=other_id)  # fmt: skip
+    refused["judge of A into B"] = courtroom["open_socket"](hearing_id=other_id)
+    for why, client in refused.items():
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect()
+        assert not client.sio.connected, why
+
+
+async def test_a_second_connection_replaces_the_first(courtroom: dict[str, Any]) -> None:
+    judge, first, pid = await _judge_and_plaintiff(courtroom)
+    gone = asyncio.get_running_loop().create_future()
+    first.sio.on("disconnect", lambda *_: gone.done() or gone.set_result(True), "/hearing")
+    second = courtroom["open_socket"](as_party="plaintiff")
+    await second.connect()
+    await asyncio.wait_for(gone, 10)
+    assert (await second.call("accept_rules"))["ok"] is True
+    snapshot = (await judge.call("join"))["room"]
+    assert member(snapshot, pid)["connected"] is True
+    assert member(snapshot, pid)["rules_accepted"] is True
 
 
 async def test_removed_party_cannot_come_back(courtroom: dict[str, Any]) -> None:
@@ -132,27 +222,38 @@ async def test_removed_party_cannot_come_back(courtroom: dict[str, Any]) -> None
 
 
 async def test_reconnect_within_grace_then_dropped_after(
-    courtroom: dict[str, Any], clock: FakeClock
+    courtroom: dict[str, Any], clock: FakeClock, app: web.Application
 ) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
     await judge.call("admit", {"participant_id": pid})
     await party.close()
     await judge.wait_for("room", lambda s: member(s, pid).get("connected") is False)
     clock.advance(seconds=20)
+    assert await app[COURTROOMS].sweep_once() == []
     back = courtroom["open_socket"](as_party="plaintiff")
     await back.connect()
     snapshot = await judge.wait_for("room", lambda s: member(s, pid).get("connected") is True)
     assert member(snapshot, pid)["status"] == "admitted"
+    assert "admitted" not in back.events()  # no new admission needed
     await back.close()
     await judge.wait_for("room", lambda s: member(s, pid).get("connected") is False)
-    clock.advance(seconds=61)
+    clock.advance(seconds=60)
+    assert await app[COURTROOMS].sweep_once() == [(courtroom["hearing_id"], pid)]
     dropped = await judge.wait_for("room", lambda s: member(s, pid).get("status") == "left")
     assert member(dropped, pid)["connected"] is False
-    api: ApiClient = courtroom["judge"]
-    log = (await api.get(f"/api/hearings/{courtroom['hearing_id']}/events")).body
-    gaps = [e["payload"] for e in log["events"] if e["kind"] == "participant.reconnected"]
-    assert gaps == [{"participant_id": pid, "gap_ms": 20000, "status": "admitted"}]
-    assert "participant.dropped" in [e["kind"] for e in log["events"]]
+    late = courtroom["open_socket"](as_party="plaintiff")
+    await late.connect()
+    waiting = await judge.wait_for("room", lambda s: member(s, pid).get("connected") is True)
+    assert member(waiting, pid)["status"] == "lobby"
+
+    events = await _log(app, courtroom["hearing_id"])
+    live = events[[kind for kind, _, _ in events].index("participant.joined") :]
+    mine = [(kind, payload) for kind, _, payload in live if payload.get("participant_id") == pid]
+    assert [kind for kind, _ in mine] == [
+        "lobby.entered", "lobby.admitted", "participant.disconnected", "participant.reconnected",
+        "participant.disconnected", "participant.dropped", "lobby.entered",
+    ]  # fmt: skip
+    assert mine[3][1] == {"participant_id": pid, "gap_ms": 20000, "status": "admitted"}
 
 
 async def test_parties_cannot_enter_before_the_lobby_opens(
