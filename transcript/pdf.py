@@ -1,0 +1,238 @@
+"""The transcript as a PDF court record, with an embedded CJK TrueType font (reportlab).
+
+Header (court, document title, case number, title, date, parties), stages as headings,
+speaker-labelled entries with hh:mm:ss hearing times, then the correction requests with their
+rulings and the record's canonical hash. The font is a TrueType-outline CJK font (Debian
+``fonts-wqy-zenhei`` by default); its glyphs cover Latin too, so one font serves all text and
+``pdftotext`` recovers the text through the ToUnicode maps reportlab writes. Output is
+byte-for-byte deterministic (reportlab's invariant mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+from transcript.exceptions import FontMissing, RenderError
+from transcript.header import HearingHeader
+from transcript.presentation import (
+    TEXT_LABELS,
+    Locale,
+    clock_time,
+    correction_lines,
+    header_lines,
+    speaker_label,
+    stage_label,
+    stage_sections,
+)
+from transcript.replica import TranscriptReplica
+
+DEFAULT_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+FONT_PACKAGE = "fonts-wqy-zenhei"
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 20 * mm
+BODY_SIZE = 10.5
+BODY_LEADING = 15.0
+HEADING_SIZE = 12.5
+TITLE_SIZE = 16.0
+INDENT = 12.0
+
+# A break may come before or after any CJK character or full-width punctuation, and at spaces;
+# runs of other characters (Latin words, numbers) are kept whole unless longer than a line.
+_TOKEN = re.compile(r"\s+|[^\s\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]+|.")
+
+
+@dataclass(frozen=True)
+class PdfFont:
+    """Which TrueType(-collection) font to embed; ``subfont_index`` picks a face in a .ttc."""
+
+    path: Path = DEFAULT_FONT_PATH
+    subfont_index: int = 0
+
+    @property
+    def registered_name(self) -> str:
+        key = hashlib.sha256(f"{self.path}#{self.subfont_index}".encode()).hexdigest()[:12]
+        return f"HearingCJK-{key}"
+
+
+def register_font(font: PdfFont) -> str:
+    """Register ``font`` with reportlab once per process; return its name. Raise ``FontMissing``."""
+    name = font.registered_name
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    if not font.path.is_file():
+        raise FontMissing(
+            f"CJK font not found at {font.path}: install the Debian package {FONT_PACKAGE}"
+            " or pass PdfFont(path=...) naming a TrueType font (.ttf/.ttc) with CJK glyphs"
+        )
+    try:
+        pdfmetrics.registerFont(TTFont(name, str(font.path), subfontIndex=font.subfont_index))
+    except (TTFError, OSError) as error:
+        raise FontMissing(f"cannot embed font {font.path}: {error}") from error
+    return name
+
+
+class _Widths:
+    """Per-character advance widths at one size, cached: wrapping measures every character."""
+
+    def __init__(self, font_name: str, size: float) -> None:
+        self._font_name = font_name
+        self._size = size
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        total = 0.0
+        for char in text:
+            width = self._cache.get(char)
+            if width is None:
+                width = float(pdfmetrics.stringWidth(char, self._font_name, self._size))
+                self._cache[char] = width
+            total += width
+        return total
+
+
+def wrap_text(
+    text: str,
+    measure: Callable[[str], float],
+    first_width: float,
+    rest_width: float | None = None,
+) -> list[str]:
+    """Greedy line breaking for mixed CJK/Latin text; explicit line breaks are kept.
+
+    The first line may be ``first_width`` wide, later ones ``rest_width`` (a hanging indent).
+    """
+    lines: list[str] = []
+
+    def limit() -> float:
+        return first_width if not lines or rest_width is None else rest_width
+
+    for paragraph in text.split("\n"):
+        line, width = "", 0.0
+        for token in _TOKEN.findall(paragraph):
+            token_width = measure(token)
+            if width + token_width <= limit():
+                line, width = line + token, width + token_width
+                continue
+            if token.isspace():
+                lines.append(line)
+                line, width = "", 0.0
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+                line, width = "", 0.0
+            if token_width <= limit():
+                line, width = token, token_width
+                continue
+            for char in token:  # a token wider than a line: break it anywhere
+                char_width = measure(char)
+                if width + char_width > limit() and line:
+                    lines.append(line)
+                    line, width = "", 0.0
+                line, width = line + char, width + char_width
+        lines.append(line.rstrip())
+    return lines
+
+
+class _PageWriter:
+    """Top-to-bottom text placement with page breaks and a page-number footer."""
+
+    def __init__(self, canvas: Canvas, font_name: str, locale: Locale) -> None:
+        self._canvas = canvas
+        self._font = font_name
+        self._locale = locale
+        self._page = 1
+        self._y = PAGE_HEIGHT - MARGIN
+        self.body_width = _Widths(font_name, BODY_SIZE)
+
+    def line(
+        self, text: str, *, size: float = BODY_SIZE, x: float = MARGIN, centred: bool = False
+    ) -> None:
+        leading = max(BODY_LEADING, size * 1.4)
+        if self._y - leading < MARGIN:
+            self._finish_page()
+        self._y -= leading
+        self._canvas.setFont(self._font, size)
+        if centred:
+            self._canvas.drawCentredString(PAGE_WIDTH / 2, self._y, text)
+        else:
+            self._canvas.drawString(x, self._y, text)
+
+    def gap(self, points: float) -> None:
+        self._y -= points
+
+    def paragraph(self, text: str) -> None:
+        """Wrapped body text with a hanging indent for the lines after the first."""
+        width = PAGE_WIDTH - 2 * MARGIN
+        wrapped = wrap_text(text, self.body_width, width, width - INDENT)
+        self.line(wrapped[0])
+        for piece in wrapped[1:]:
+            self.line(piece, x=MARGIN + INDENT)
+
+    def _footer(self) -> None:
+        self._canvas.setFont(self._font, 9)
+        label = TEXT_LABELS[self._locale]["page"].format(number=self._page)
+        self._canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN / 2, label)
+
+    def _finish_page(self) -> None:
+        self._footer()
+        self._canvas.showPage()
+        self._page += 1
+        self._y = PAGE_HEIGHT - MARGIN
+
+    def close(self) -> None:
+        self._footer()
+        self._canvas.showPage()
+
+
+def render_pdf(
+    transcript: TranscriptReplica,
+    header: HearingHeader,
+    *,
+    locale: Locale = Locale.ZH,
+    font: PdfFont | None = None,
+) -> bytes:
+    font_name = register_font(font or PdfFont())
+    labels = TEXT_LABELS[locale]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(f"{labels['document']} {header.case_number}")
+    canvas.setSubject(header.title)
+    canvas.setCreator("hearing-server")
+    writer = _PageWriter(canvas, font_name, locale)
+    try:
+        writer.line(header.court_name, size=TITLE_SIZE, centred=True)
+        writer.line(labels["document"], size=TITLE_SIZE, centred=True)
+        writer.gap(6)
+        for text in header_lines(header, locale):
+            writer.paragraph(text)
+        for section in stage_sections(transcript):
+            writer.gap(8)
+            writer.line(f"【{stage_label(section.stage, locale)}】", size=HEADING_SIZE)
+            for entry in section.entries:
+                prefix = f"[{clock_time(entry.media_offset_ms)}] {speaker_label(entry, locale)}"
+                writer.paragraph(f"{prefix}{labels['colon']}{entry.text}")
+        corrections = transcript.corrections()
+        if corrections:
+            writer.gap(8)
+            writer.line(f"【{labels['corrections']}】", size=HEADING_SIZE)
+            for correction in corrections:
+                for text in correction_lines(correction, locale):
+                    writer.paragraph(text)
+        writer.gap(8)
+        writer.paragraph(f"{labels['record_hash']}{labels['colon']}{transcript.canonical_sha256()}")
+        writer.close()
+        canvas.save()
+    except (ValueError, KeyError, OSError) as error:
+        raise RenderError(f"cannot render the transcript as PDF: {error}") from error
+    return buffer.getvalue()
