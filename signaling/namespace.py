@@ -34,6 +34,8 @@ from signaling.room import NO_CHANGE, Change
 log = logging.getLogger(__name__)
 NAMESPACE = "/hearing"
 COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
+# Optional: set before the app starts to run courtrooms on another media engine.
+MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
 CLOSED_TO_PARTIES = frozenset({HearingState.SCHEDULED, HearingState.SEALED})
 # engineio closes the connection on frames over this; messages.py refuses payloads over
 # MAX_MESSAGE_BYTES politely first. engineio's default would be 1 MB.
@@ -273,13 +275,11 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session.add(participant)
 
 
-def attach_signaling(
-    app: web.Application, *, media_factory: MediaFactory | None = None
-) -> socketio.AsyncServer:
+def attach_signaling(app: web.Application) -> socketio.AsyncServer:
     """Mount Socket.IO on the app and own the courtrooms' lifetime in a cleanup context.
 
     Call after the database's cleanup context is added: courtrooms log to it and must close
-    before it does."""
+    before it does. Media: ``app[MEDIA_FACTORY]`` if set at startup, else the aiortc engine."""
 
     def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
         return origin is None or origin in allowed_origins(_request(environ))
@@ -301,9 +301,10 @@ def attach_signaling(
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
+        media_factory = app.get(MEDIA_FACTORY) or aiortc_media_factory(settings.ice_servers)
         registry = CourtroomRegistry(
             database=app[DATABASE], clock=app[CLOCK], grace_s=settings.reconnect_grace_seconds,
-            emit=emit, media_factory=media_factory or aiortc_media_factory(settings.ice_servers),
+            emit=emit, media_factory=media_factory,
         )  # fmt: skip
         registry.start()
         app[COURTROOMS] = registry
