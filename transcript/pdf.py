@@ -92,14 +92,14 @@ class _Widths:
         self._cache: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
-        total = 0.0
-        for char in text:
-            width = self._cache.get(char)
-            if width is None:
-                width = float(pdfmetrics.stringWidth(char, self._font_name, self._size))
-                self._cache[char] = width
-            total += width
-        return total
+        cache = self._cache
+        try:
+            return sum(map(cache.__getitem__, text))
+        except KeyError:
+            for char in text:
+                if char not in cache:
+                    cache[char] = float(pdfmetrics.stringWidth(char, self._font_name, self._size))
+            return sum(map(cache.__getitem__, text))
 
 
 def wrap_text(
@@ -145,7 +145,11 @@ def wrap_text(
 
 
 class _PageWriter:
-    """Top-to-bottom text placement with page breaks and a page-number footer."""
+    """Top-to-bottom text placement with page breaks and a page-number footer.
+
+    Each page's text goes into one PDF text object, and the font is set only when the size
+    changes: per-line ``drawString`` calls cost several times more on long transcripts.
+    """
 
     def __init__(self, canvas: Canvas, font_name: str, locale: Locale) -> None:
         self._canvas = canvas
@@ -153,6 +157,8 @@ class _PageWriter:
         self._locale = locale
         self._page = 1
         self._y = PAGE_HEIGHT - MARGIN
+        self._size = 0.0
+        self._text = canvas.beginText()
         self.body_width = _Widths(font_name, BODY_SIZE)
 
     def line(
@@ -162,11 +168,17 @@ class _PageWriter:
         if self._y - leading < MARGIN:
             self._finish_page()
         self._y -= leading
-        self._canvas.setFont(self._font, size)
+        self._put(text, size, x, centred=centred)
+
+    def _put(self, text: str, size: float, x: float, *, centred: bool = False) -> None:
+        if size != self._size:
+            self._text.setFont(self._font, size)
+            self._size = size
         if centred:
-            self._canvas.drawCentredString(PAGE_WIDTH / 2, self._y, text)
-        else:
-            self._canvas.drawString(x, self._y, text)
+            width = float(pdfmetrics.stringWidth(text, self._font, size))
+            x = (PAGE_WIDTH - width) / 2
+        self._text.setTextOrigin(x, self._y)
+        self._text.textOut(text)
 
     def gap(self, points: float) -> None:
         self._y -= points
@@ -180,15 +192,18 @@ class _PageWriter:
             self.line(piece, x=MARGIN + INDENT)
 
     def _footer(self) -> None:
-        self._canvas.setFont(self._font, 9)
         label = TEXT_LABELS[self._locale]["page"].format(number=self._page)
-        self._canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN / 2, label)
+        self._y = MARGIN / 2
+        self._put(label, 9.0, 0.0, centred=True)
+        self._canvas.drawText(self._text)
 
     def _finish_page(self) -> None:
         self._footer()
         self._canvas.showPage()
         self._page += 1
         self._y = PAGE_HEIGHT - MARGIN
+        self._size = 0.0
+        self._text = self._canvas.beginText()
 
     def close(self) -> None:
         self._footer()

@@ -9,12 +9,13 @@ See model.py for what may happen to corrections while the transcript is locked.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from enum import StrEnum
 from typing import Self
 
-from hearing_server.canonical import canonical_json, canonical_sha256
+from hearing_server.canonical import canonical_json
 from transcript.deltas import DeltaKind, TranscriptDelta
 from transcript.exceptions import (
     HistoryUnavailable,
@@ -73,6 +74,7 @@ class TranscriptReplica:
         self._log: list[TranscriptDelta] = []
         # Deltas up to this version were never seen here (the replica began from a snapshot).
         self._log_base = 0
+        self._canonical_cache: tuple[tuple[int, TranscriptState], bytes] | None = None
         self._handlers: dict[DeltaKind, Callable[[JsonObject], None]] = {
             DeltaKind.ENTRY_ADDED: self._on_entry_added,
             DeltaKind.ENTRY_EDITED: self._on_entry_edited,
@@ -131,13 +133,23 @@ class TranscriptReplica:
         }
 
     def canonical_bytes(self) -> bytes:
-        return canonical_json(self.to_canonical())
+        """``canonical_json(to_canonical())``: the bytes to hash and sign."""
+        return self._canonical_bytes_in(self.state)
 
     def canonical_sha256(self) -> str:
-        return canonical_sha256(self.to_canonical())
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     def _canonical_sha256_if(self, state: TranscriptState) -> str:
-        return canonical_sha256({**self.to_canonical(), "state": state.value})
+        return hashlib.sha256(self._canonical_bytes_in(state)).hexdigest()
+
+    def _canonical_bytes_in(self, state: TranscriptState) -> bytes:
+        # Canonicalising thousands of entries takes a while; the content is fixed by
+        # (version, state), so the last result is kept (lock computes it, apply re-checks it).
+        key = (self.version, state)
+        if self._canonical_cache is None or self._canonical_cache[0] != key:
+            content = {**self.to_canonical(), "state": state.value}
+            self._canonical_cache = (key, canonical_json(content))
+        return self._canonical_cache[1]
 
     # -- replication -----------------------------------------------------------------------
 

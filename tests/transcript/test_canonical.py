@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from hearing_server.canonical import canonical_json, canonical_sha256
 from tests.transcript.builders import (
     CLERK,
     DEFENDANT_SPEAKER,
@@ -83,3 +84,11 @@ def test_same_acts_at_another_time_hash_differently() -> None:
             CLERK, speaker=DEFENDANT_SPEAKER, text="x", media_offset_ms=0, stage="debate", at=moment
         )
     assert one.canonical_sha256() != two.canonical_sha256()
+
+
+def test_canonical_bytes_are_those_of_the_shared_canonicaliser_and_never_stale() -> None:
+    transcript = sample_transcript()
+    assert transcript.canonical_bytes() == canonical_json(transcript.to_canonical())
+    before = transcript.canonical_sha256()
+    transcript.edit_entry(CLERK, 1, text="现在开庭", at=at(9))
+    assert transcript.canonical_sha256() == canonical_sha256(transcript.to_canonical()) != before
