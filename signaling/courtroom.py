@@ -9,6 +9,7 @@ media on shutdown.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from hearing_server.clock import Clock
 from hearing_server.db import Database
-from hearing_server.eventlog import append_event
+from hearing_server.eventlog import append_event, load_events
 from hearing_server.hearings import get_hearing
 from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
 from signaling.room import Change, RoomState
@@ -67,8 +68,18 @@ class CourtroomRegistry:
     def now_s(self) -> float:
         return self.clock.now().timestamp()
 
-    def get(self, hearing_id: int) -> Courtroom:
+    async def open(self, hearing_id: int) -> Courtroom:
+        """The hearing's courtroom; a new one resumes stage and bars from the event log."""
         room = self.rooms.get(hearing_id)
+        if room is not None:
+            return room
+        async with self.database.read() as session:
+            rows = await load_events(session, hearing_id)
+        logged = [(row.kind, json.loads(row.payload)) for row in rows]
+        return self.get(hearing_id, RoomState.from_log(hearing_id, logged, grace_s=self.grace_s))
+
+    def get(self, hearing_id: int, state: RoomState | None = None) -> Courtroom:
+        room = self.rooms.get(hearing_id)  # checked again: another connection may have won
         if room is None:
 
             def on_track_map(subscriber_id: int, track_map: Mapping[str, SlotTrack]) -> None:
@@ -78,7 +89,8 @@ class CourtroomRegistry:
                 self._tell(hearing_id, participant_id, "media_failed", {})
 
             media = self.media_factory(hearing_id, on_track_map=on_track_map, on_failed=on_failed)
-            room = Courtroom(hearing_id, RoomState(hearing_id, grace_s=self.grace_s), media)
+            state = state or RoomState(hearing_id, grace_s=self.grace_s)
+            room = Courtroom(hearing_id, state, media)
             self.rooms[hearing_id] = room
         return room
 

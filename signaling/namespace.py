@@ -127,7 +127,7 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 else "the hearing is over"
             )  # fmt: skip
         pid = participant.id
-        room = self.courtrooms.get(hearing_id)
+        room = await self.courtrooms.open(hearing_id)
         async with room.lock:
             try:
                 change = room.state.connect(

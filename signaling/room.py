@@ -7,6 +7,7 @@ append to the hearing log and the versioned delta to broadcast (``room_update``)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -86,6 +87,24 @@ class RoomState:
     stage: Stage | None = None
     version: int = 0
     members: dict[int, Member] = field(default_factory=dict)
+    barred: dict[int, Status] = field(default_factory=dict)  # from the log, not yet seen
+
+    @classmethod
+    def from_log(
+        cls, hearing_id: int, events: Iterable[Event], *, grace_s: float = 60.0
+    ) -> RoomState:
+        """A courtroom reopened (e.g. after a restart) from its hearing's event log: the stage
+        and who was removed or denied survive; presence does not, everyone reconnects."""
+        room = cls(hearing_id, grace_s=grace_s)
+        for kind, payload in events:
+            if kind == "stage.changed" and payload.get("to") in Stage.__members__.values():
+                room.stage = Stage(payload["to"])
+            elif kind in ("participant.removed", "lobby.denied"):
+                pid = payload.get("participant_id")
+                if isinstance(pid, int):
+                    removed = kind == "participant.removed"
+                    room.barred[pid] = Status.REMOVED if removed else Status.DENIED
+        return room
 
     def _changed(self, events: list[Event], pids: tuple[int, ...], stage: bool = False) -> Change:
         self.version += 1
@@ -120,6 +139,8 @@ class RoomState:
         whoever returns within the grace period resumes where they were."""
         events: list[Event] = []
         member = self.members.get(participant_id)
+        if member is None and participant_id in self.barred:
+            raise NotAllowed(f"you were {self.barred[participant_id].value} from this hearing")
         if member is not None and member.status in BARRED:
             raise NotAllowed(f"you were {member.status.value} from this hearing")
         if member is not None and self._grace_expired(member, now):

@@ -211,14 +211,26 @@ async def test_a_second_connection_replaces_the_first(courtroom: dict[str, Any])
     assert member(snapshot, pid)["rules_accepted"] is True
 
 
-async def test_removed_party_cannot_come_back(courtroom: dict[str, Any]) -> None:
+async def test_removed_party_cannot_come_back_even_to_a_reopened_room(
+    courtroom: dict[str, Any], app: web.Application
+) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
     await judge.call("admit", {"participant_id": pid})
+    await judge.call("set_stage", {"stage": "evidence"})
     assert (await judge.call("remove", {"participant_id": pid}))["ok"]
     await party.wait_for("removed")
     again = courtroom["open_socket"](as_party="plaintiff")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await again.connect()
+    await judge.close()
+    registry = app[COURTROOMS]  # as after a restart: the live room is gone, the log is not
+    await registry.rooms.pop(courtroom["hearing_id"]).media.close()
+    later = courtroom["open_socket"](as_party="plaintiff")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await later.connect()
+    judge_again = courtroom["open_socket"]()
+    await judge_again.connect()
+    assert (await judge_again.call("join"))["room"]["stage"] == "evidence"
 
 
 async def test_reconnect_within_grace_then_dropped_after(

@@ -203,3 +203,22 @@ def test_deltas_replayed_on_a_snapshot_give_the_next_snapshot(room: RoomState) -
                 "members": [members[pid] for pid in sorted(members)],
                 "stage": change.delta.get("stage", view["stage"])}  # fmt: skip
     assert view == room.snapshot()
+
+
+def test_a_reopened_room_keeps_stage_and_bars_from_the_log() -> None:
+    logged = [
+        ("lobby.entered", {"participant_id": PLAINTIFF, "role": "plaintiff"}),
+        ("stage.changed", {"from": None, "to": "evidence"}),
+        ("participant.removed", {"participant_id": PLAINTIFF}),
+        ("lobby.denied", {"participant_id": DEFENDANT}),
+        ("stage.changed", {"from": "evidence", "to": "debate"}),
+        ("stage.changed", {"from": "debate", "to": "not-a-stage"}),
+    ]
+    room = RoomState.from_log(5, logged, grace_s=30)
+    assert (room.stage, room.grace_s, room.members) == (Stage.DEBATE, 30, {})
+    with pytest.raises(NotAllowed, match="removed"):
+        _connect(room, PLAINTIFF, now=0)
+    with pytest.raises(NotAllowed, match="denied"):
+        _connect(room, DEFENDANT, now=0)
+    assert _connect(room, OBSERVER, now=0) == ["lobby.entered"]
+    assert room.snapshot()["stage"] == "debate"
