@@ -1,6 +1,55 @@
-"""Crash-safe recording of the encoded media of a hearing (no decoding, no re-encoding).
+"""Crash-safe recording of a hearing's encoded media (no decoding, no re-encoding).
 
-``Recorder`` writes each published track into rotating Matroska segments from its own thread
-behind a bounded queue; ``recover`` remuxes segments a crash left open; ``Timeline`` maps RTP
-time onto milliseconds since the recording started. See docs/recording.md.
+``HearingRecorder`` writes each published track into rotating Matroska segments from its own
+thread behind a bounded inbox; ``recover_hearing`` remuxes segments a crash left open;
+``TrackTimeline`` maps RTP time onto milliseconds since the recording started.
+See docs/recording.md.
 """
+
+from recording.exceptions import (
+    DiskFailure,
+    InvalidFrame,
+    MuxFailure,
+    RecordingError,
+    UnreadableSegment,
+)
+from recording.records import (
+    ClosedSegment,
+    EncodedFrame,
+    GapReason,
+    GapRecorded,
+    KeyframeRequested,
+    RecorderEvent,
+    RecorderFailed,
+    RecorderResumed,
+    RecordingGap,
+    TrackKind,
+)
+from recording.recovery import QuarantinedFile, RecoveryReport, recover_hearing, recover_partial
+from recording.timeline import TrackTimeline
+from recording.writer_thread import HearingRecorder, RecorderConfig
+
+__all__ = [
+    "ClosedSegment",
+    "DiskFailure",
+    "EncodedFrame",
+    "GapReason",
+    "GapRecorded",
+    "HearingRecorder",
+    "InvalidFrame",
+    "KeyframeRequested",
+    "MuxFailure",
+    "QuarantinedFile",
+    "RecorderConfig",
+    "RecorderEvent",
+    "RecorderFailed",
+    "RecorderResumed",
+    "RecordingError",
+    "RecordingGap",
+    "RecoveryReport",
+    "TrackKind",
+    "TrackTimeline",
+    "UnreadableSegment",
+    "recover_hearing",
+    "recover_partial",
+]
