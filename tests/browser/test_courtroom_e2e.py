@@ -148,6 +148,14 @@ async def test_full_courtroom_in_chromium(
     await iphone.click("#lang-switch")
     await screenshot(iphone, "party-iphone13-zh-hearing")
 
+    # One large speaker tile on every page; the defendant leaves (confirming the dialog).
+    for page in (judge, iphone):
+        assert await page.locator("#videos figure.speaker").count() == 1
+    iphone.once("dialog", lambda dialog: dialog.accept())
+    await iphone.click("#leave")
+    await iphone.wait_for_selector("#screen-ended:not([hidden])", timeout=10_000)
+    await judge.wait_for_selector(f"[data-participant='{d_id}']", state="detached", timeout=10_000)
+
     for context in (judge_ctx, pixel_ctx, iphone_ctx):
         await context.close()
     assert page_watch.problems == []

@@ -201,9 +201,16 @@ export class Courtroom extends EventTarget {
         participant_id: this.ownerOf(report.mid),
         packetsReceived: report.packetsReceived || 0,
         framesDecoded: report.framesDecoded || 0,
+        audioLevel: report.audioLevel || 0,
       });
     });
     return result;
+  }
+
+  async leave() {
+    await this.call("leave");
+    this.socket.disconnect();
+    this.end("left");
   }
 
   end(reason) {

@@ -2,7 +2,7 @@
 import { api } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
-import { renderVideos } from "/static/js/videos.js";
+import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
 const STAGES = [
   "identity_check", "court_discipline", "investigation", "evidence",
@@ -164,9 +164,16 @@ async function main() {
   window.hearingCall = courtroom;
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
+  followSpeaker(document.getElementById("videos"), courtroom);
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
-  courtroom.addEventListener("reconnecting", () => notice(t("hearing.reconnecting")));
-  courtroom.addEventListener("connected", () => notice(""));
+  const banner = document.getElementById("reconnecting");
+  courtroom.addEventListener("reconnecting", () => {
+    banner.hidden = false;
+  });
+  courtroom.addEventListener("connected", () => {
+    notice("");
+    banner.hidden = true;
+  });
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
     document.getElementById("self-view").srcObject = stream;

@@ -2,7 +2,7 @@
 import { api, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
-import { renderVideos } from "/static/js/videos.js";
+import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
 const state = { me: null, hearing: null, stream: null, courtroom: null, meterTimer: null };
 
@@ -161,6 +161,14 @@ function bindControls() {
   });
 }
 
+function bindLeave() {
+  document.getElementById("leave").addEventListener("click", async () => {
+    if (!window.confirm(t("hearing.leave_confirm"))) return;
+    await state.courtroom.leave();
+    for (const track of state.stream.getTracks()) track.stop();
+  });
+}
+
 async function enterCourtroom() {
   const hearing = state.hearing;
   document.getElementById("lobby-hearing").textContent = hearing.title;
@@ -174,6 +182,7 @@ async function enterCourtroom() {
   courtroom.useLocalStream(state.stream);
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
+  followSpeaker(document.getElementById("videos"), courtroom);
   const banner = document.getElementById("reconnecting");
   courtroom.addEventListener("connected", async () => {
     notice("");
@@ -190,6 +199,7 @@ async function enterCourtroom() {
     show("screen-ended");
   });
   bindControls();
+  bindLeave();
   courtroom.connect();
   await courtroom.wantMedia();
 }
