@@ -141,7 +141,10 @@ class Transcript(TranscriptReplica):
 
     def lock(self, actor: Actor, *, at: str | int) -> TranscriptDelta:
         """Lock for review; the delta carries the canonical hash of the locked record."""
-        content_sha256 = self._canonical_sha256_if(TranscriptState.LOCKED_FOR_REVIEW)
+        # Only hash when the lock can succeed; otherwise apply refuses it with the reason.
+        content_sha256 = ""
+        if self.state is TranscriptState.DRAFTING:
+            content_sha256 = self._canonical_sha256_if(TranscriptState.LOCKED_FOR_REVIEW)
         return self._commit(
             DeltaKind.LOCKED, actor, {"at": normalise_time(at), "content_sha256": content_sha256}
         )
