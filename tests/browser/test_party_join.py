@@ -81,6 +81,12 @@ async def test_parties_join_from_phones(
     for page in (pixel, iphone):
         await poll(page, LOBBY_COUNT, lambda n: n == 2, timeout_s=10, what="both in the lobby")
         assert await page.evaluate("window.hearingCall.pc === null")
+    # The transport drops: the banner says so, and goes once Socket.IO has reconnected.
+    await pixel.evaluate("window.hearingCall.socket.io.engine.close()")
+    await expect(pixel.locator("#reconnecting")).to_be_visible(timeout=5_000)
+    await expect(pixel.locator("#reconnecting")).to_be_hidden(timeout=15_000)
+    await poll(pixel, LOBBY_COUNT, lambda n: n == 2, timeout_s=10, what="back in the lobby")
+
     for context in (pixel_ctx, iphone_ctx):
         await context.close()
     assert page_watch.problems == []
