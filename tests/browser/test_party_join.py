@@ -41,8 +41,6 @@ async def test_parties_join_from_phones(
 ) -> None:
     judge: ApiClient = hearing_with_parties["judge"]
     hid = hearing_with_parties["hearing_id"]
-    opened = await judge.post(f"/api/hearings/{hid}/transitions", {"action": "open_lobby"})
-    assert opened.status == 200, opened.body
     plaintiff = hearing_with_parties["invitations"]["plaintiff"]
     defendant = hearing_with_parties["invitations"]["defendant"]
 
@@ -50,12 +48,18 @@ async def test_parties_join_from_phones(
     pixel_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
     pixel = await page_watch.new_page(pixel_ctx, "pixel")
     await pixel.goto(plaintiff["link"])
-    device_title = pixel.locator("#screen-device h1")
-    await expect(device_title).to_have_text("检查摄像头和麦克风", timeout=15_000)
+    await expect(pixel.locator("#screen-device")).to_be_visible(timeout=15_000)
+    await expect(pixel.locator("#screen-device h1")).to_have_text("检查摄像头和麦克风")
     cookies = {c["name"]: c for c in await pixel_ctx.cookies()}
     assert cookies["hs_party"]["secure"], "Chromium kept the Secure party cookie on 127.0.0.1"
     await device_check_and_rules(pixel, "party-pixel7-zh")
     await expect(pixel.locator("#lobby-hearing")).to_have_text("张三诉李四买卖合同纠纷")
+    # Early: the court has not opened the waiting room; the page says so and keeps trying.
+    await expect(pixel.locator("#notice")).to_contain_text("尚未开放候审室", timeout=10_000)
+    await screenshot(pixel, "party-pixel7-zh-lobby-not-open")
+    opened = await judge.post(f"/api/hearings/{hid}/transitions", {"action": "open_lobby"})
+    assert opened.status == 200, opened.body
+    await expect(pixel.locator("#notice")).to_be_hidden(timeout=10_000)
     await screenshot(pixel, "party-pixel7-zh-lobby")
     await pixel.click("#lang-switch")
     await expect(pixel.locator("#screen-lobby h1")).to_have_text("Waiting room", timeout=5_000)
@@ -65,8 +69,8 @@ async def test_parties_join_from_phones(
     iphone_ctx = await browser.new_context(**phone(browser, "iPhone 13"), locale="en-US")
     iphone = await page_watch.new_page(iphone_ctx, "iphone")
     await iphone.goto(f"{judge.base_url}/join")
-    signin_title = iphone.locator("#screen-signin h1")
-    await expect(signin_title).to_have_text("Join your hearing", timeout=10_000)
+    await expect(iphone.locator("#screen-signin")).to_be_visible(timeout=10_000)
+    await expect(iphone.locator("#screen-signin h1")).to_have_text("Join your hearing")
     await screenshot(iphone, "party-iphone13-en-signin")
     await iphone.fill("#account", defendant["account"])
     await iphone.fill("#code", defendant["access_code"])

@@ -28,8 +28,10 @@ async def test_judge_creates_hearing_and_invites_party(
     # The Secure; HttpOnly session cookie was kept by Chromium over http://127.0.0.1.
     cookies = {c["name"]: c for c in await context.cookies()}
     assert cookies["hs_staff"]["secure"] and cookies["hs_staff"]["httpOnly"]
-    await expect(page.locator("#list-title")).to_have_text("庭审排期", timeout=10_000)
-    assert await page.evaluate("document.documentElement.lang") == "zh-CN"
+    # Rendered by the script from zh-CN.json (the static HTML has no day line and no such title).
+    await expect(page.locator("#day-label")).to_contain_text("0 场庭审", timeout=10_000)
+    await expect(page).to_have_title("庭审管理")
+    await expect(page.locator("#list-title")).to_have_text("庭审排期")
     await screenshot(page, "staff-hearings-zh")
 
     await page.click("#create-panel summary")
@@ -69,6 +71,8 @@ async def test_judge_creates_hearing_and_invites_party(
 
     await page.click("#lang-switch")
     await expect(page.locator("#list-title")).to_have_text("Hearing schedule", timeout=5_000)
+    await expect(page.locator("#day-label")).to_contain_text("1 hearing(s)")
+    await expect(page).to_have_title("Hearings")
     await expect(page.locator("#invitation-heading")).to_contain_text("Invitation for 王五")
     assert await page.evaluate("document.documentElement.lang") == "en"
     await screenshot(page, "staff-invitation-en")

@@ -4,6 +4,12 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 
 const SLOTS = 7;
 const GATHER_TIMEOUT_MS = 5000;
+const NOT_OPEN_RETRY_MS = 3000;
+// Refusals the server words this way (signaling/namespace.py); pages show their own text.
+export const REFUSALS = {
+  "the courtroom is not open": "not_open",
+  "the hearing is over": "over",
+};
 
 function gatheringComplete(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -58,7 +64,14 @@ export class Courtroom extends EventTarget {
     this.socket.on("disconnect", (reason) => {
       if (reason !== "io client disconnect") this.emit("reconnecting");
     });
-    this.socket.on("connect_error", (error) => this.emit("connect-error", error.message));
+    this.socket.on("connect_error", (error) => {
+      const refusal = REFUSALS[error.message] || null;
+      this.emit("connect-error", { message: error.message, refusal });
+      // A refusal stops Socket.IO's own retries: a party early for the lobby keeps trying.
+      if (refusal === "not_open" && !this.socket.active) {
+        setTimeout(() => this.socket.connect(), NOT_OPEN_RETRY_MS);
+      }
+    });
   }
 
   async onConnect() {

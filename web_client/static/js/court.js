@@ -166,6 +166,7 @@ async function main() {
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
+  courtroom.addEventListener("connect-error", (event) => notice(event.detail.message));
   const banner = document.getElementById("reconnecting");
   courtroom.addEventListener("reconnecting", () => {
     banner.hidden = false;

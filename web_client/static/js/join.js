@@ -192,7 +192,14 @@ async function enterCourtroom() {
   courtroom.addEventListener("reconnecting", () => {
     banner.hidden = false;
   });
-  courtroom.addEventListener("connect-error", (event) => notice(event.detail));
+  courtroom.addEventListener("connect-error", (event) => {
+    const { message, refusal } = event.detail;
+    if (refusal === "over") {
+      courtroom.end("over");
+      return;
+    }
+    notice(refusal ? t(`lobby.${refusal}`) : t("join.failed", { message }));
+  });
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
   courtroom.addEventListener("ended", (event) => {
     document.getElementById("ended-reason").textContent = t(`hearing.${event.detail}`);
