@@ -96,6 +96,10 @@ async def test_full_courtroom_in_chromium(
         assert await page.evaluate(INBOUND) == []
     await judge.wait_for_selector(f"[data-admit='{p_id}']", timeout=10_000)
     await judge.wait_for_selector(f"[data-admit='{d_id}']", timeout=10_000)
+    await judge.click(f"[data-confirm-identity='{p_id}']")
+    plaintiff_line = judge.locator(f"#lobby-list [data-participant='{p_id}']")
+    await plaintiff_line.locator("text=身份已核实").wait_for(timeout=10_000)
+    assert "已承诺遵守法庭纪律" in await plaintiff_line.inner_text()
     await screenshot(judge, "judge-console-lobby-zh")
     await judge.click(f"[data-admit='{p_id}']")
     await judge.click(f"[data-admit='{d_id}']")

@@ -65,6 +65,7 @@ function personLine(member) {
     t(`role.${member.role}`),
     t(`status.${member.connected ? "connected" : "disconnected"}`),
     t(member.identity_verified ? "court.identity_ok" : "court.identity_unchecked"),
+    t(member.rules_accepted ? "court.rules_ok" : "court.rules_pending"),
   ];
   if (member.muted) flags.push(t("court.muted"));
   if (member.audio_only) flags.push(t("court.audio_only"));
@@ -75,6 +76,13 @@ function personLine(member) {
 
 function act(event, data) {
   return () => page.courtroom.call(event, data);
+}
+
+// Refusing and removing cannot be undone from the console: ask first.
+function actAfterConfirming(questionKey, name, event, data) {
+  return () => {
+    if (window.confirm(t(questionKey, { name }))) page.courtroom.call(event, data);
+  };
 }
 
 function renderRoom(room) {
@@ -92,13 +100,13 @@ function renderRoom(room) {
         button("court.admit", act("admit", { participant_id: id }), {
           "data-admit": String(id), "aria-label": `${t("court.admit")}: ${name}`,
         }),
-        button("court.deny", act("deny", { participant_id: id }), {
-          "aria-label": `${t("court.deny")}: ${name}`,
+        button("court.deny", actAfterConfirming("court.deny_confirm", name, "deny", { participant_id: id }), {
+          "data-deny": String(id), "aria-label": `${t("court.deny")}: ${name}`,
         }),
       );
       if (!member.identity_verified) {
         item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
-          { "aria-label": `${t("court.confirm_identity")}: ${name}` }));
+          { "data-confirm-identity": String(id), "aria-label": `${t("court.confirm_identity")}: ${name}` }));
       }
       return item;
     }),
@@ -122,12 +130,12 @@ function renderRoom(room) {
           button(member.audio_only ? "court.video_on" : "court.audio_only",
             act("set_audio_only", { participant_id: id, audio_only: !member.audio_only }),
             { "aria-label": `${t(member.audio_only ? "court.video_on" : "court.audio_only")}: ${name}` }),
-          button("court.remove", act("remove", { participant_id: id }),
-            { "aria-label": `${t("court.remove")}: ${name}` }),
+          button("court.remove", actAfterConfirming("court.remove_confirm", name, "remove", { participant_id: id }),
+            { "data-remove": String(id), "aria-label": `${t("court.remove")}: ${name}` }),
         );
         if (!member.identity_verified) {
           item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
-            { "aria-label": `${t("court.confirm_identity")}: ${name}` }));
+            { "data-confirm-identity": String(id), "aria-label": `${t("court.confirm_identity")}: ${name}` }));
         }
       }
       return item;
