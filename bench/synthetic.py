@@ -51,12 +51,12 @@ def _video_frame(index: int, texture: bytes) -> av.VideoFrame:
     return frame
 
 
-def _encode_video(frames: int, gop: int) -> list[bytes]:
+def _encode_video(frames: int, gop: int, bit_rate: int) -> list[bytes]:
     codec: Any = av.CodecContext.create("libvpx", "w")
     codec.width, codec.height = WIDTH, HEIGHT
     codec.pix_fmt = "yuv420p"
     codec.time_base = fractions.Fraction(1, FPS)
-    codec.bit_rate = 600_000
+    codec.bit_rate = bit_rate
     codec.gop_size = gop
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     rng = random.Random(7)
@@ -93,11 +93,12 @@ def _encode_audio(seconds: float) -> list[bytes]:
     return packets
 
 
-def make_clip(seconds: float = 4.0) -> Clip:
+def make_clip(seconds: float = 4.0, *, video_bit_rate: int = 600_000) -> Clip:
+    """A 640x360 15 fps VP8 clip (~600 kbps by default, like a phone) and an Opus tone."""
     frames = int(seconds * FPS)
     return Clip(
-        video=_encode_video(frames, gop=frames * 10),
-        video_intra=_encode_video(frames, gop=1),
+        video=_encode_video(frames, gop=frames * 10, bit_rate=video_bit_rate),
+        video_intra=_encode_video(frames, gop=1, bit_rate=video_bit_rate),
         audio=_encode_audio(seconds),
     )
 
@@ -119,6 +120,11 @@ class _PacedTrack(MediaStreamTrack):
         index = self._index
         self._index += 1
         return index
+
+    @property
+    def sent(self) -> int:
+        """Frames (video) or packets (audio) handed to the sender so far."""
+        return self._index
 
 
 class ClipVideoTrack(_PacedTrack):
@@ -188,6 +194,7 @@ class SyntheticParticipant:
     slots: int = 7
     pc: RTCPeerConnection = field(init=False)
     video: ClipVideoTrack | None = field(init=False, default=None)
+    audio: ClipAudioTrack | None = field(init=False, default=None)
     inbound: dict[str, InboundCounter] = field(init=False, default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
@@ -198,7 +205,8 @@ class SyntheticParticipant:
         )
         if self.clip is not None:
             self.video = ClipVideoTrack(self.clip)
-            for track in (ClipAudioTrack(self.clip), self.video):
+            self.audio = ClipAudioTrack(self.clip)
+            for track in (self.audio, self.video):
                 transceiver = self.pc.addTransceiver(track, direction="sendonly")
                 transceiver.setCodecPreferences(preferred_codecs(track.kind))
             video_sender = self.pc.getTransceivers()[1].sender

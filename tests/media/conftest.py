@@ -16,7 +16,9 @@ from tests.support.waiting import until
 
 @pytest.fixture(scope="session")
 def clip() -> Clip:
-    return make_clip(6.0)
+    # A light clip (~1-2 RTP packets a frame) keeps the in-process tests real-time on a busy
+    # 2-core machine; bench.media_core measures with the full ~600 kbps.
+    return make_clip(6.0, video_bit_rate=150_000)
 
 
 class Room:
@@ -116,6 +118,21 @@ def flowing(room: Room) -> Callable[[list[int]], Awaitable[None]]:
                 for s in pids for p in pids if s != p for kind in ("audio", "video")
             )  # fmt: skip
 
-        await until(all_flowing, timeout_s=40, what=f"media between {pids}")
+        try:
+            await until(all_flowing, timeout_s=40, what=f"media between {pids}")
+        except AssertionError as exc:
+            missing = [
+                (s, p, kind, room.mid_of(s, p, kind), room.packets(s, p, kind))
+                for s in pids for p in pids if s != p for kind in ("audio", "video")
+                if room.packets(s, p, kind) <= 5
+            ]  # fmt: skip
+            states = {
+                pid: (room.clients[pid].pc.connectionState, room.media.peers[pid].connection_state)
+                for pid in pids
+            }
+            raise AssertionError(
+                f"{exc}; missing (subscriber, publisher, kind, mid, packets): {missing}; "
+                f"connection states (client, server): {states}"
+            ) from None
 
     return wait
