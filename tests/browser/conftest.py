@@ -107,8 +107,19 @@ async def poll(page: Page, script: str, check: Any, *, timeout_s: float, what: s
 
 
 async def staff_signs_in(page: Page, base: str, username: str, password: str) -> None:
+    """Signs in with the keyboard only: the form must be operable without a pointer."""
     await page.goto(f"{base}/staff/login")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("#login-form button[type=submit]")
+    await page.focus("#username")
+    await page.keyboard.type(username)
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "password"
+    await page.keyboard.type(password)
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate("""() => {
+        const node = document.activeElement;
+        const style = getComputedStyle(node);
+        return { type: node.type, outline: style.outlineStyle, width: style.outlineWidth };
+    }""")
+    assert focused["type"] == "submit" and focused["outline"] != "none", focused
+    await page.keyboard.press("Enter")
     await page.wait_for_url(f"{base}/staff", timeout=15_000)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import PageWatch, phone, poll, screenshot
+from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.support.api import ApiClient
 
 pytestmark = [
@@ -69,11 +69,7 @@ async def test_full_courtroom_in_chromium(
 
     judge_ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     judge = await page_watch.new_page(judge_ctx, "judge")
-    await judge.goto(f"{base}/staff/login")
-    await judge.fill("#username", "judge")
-    await judge.fill("#password", "judge-password-1")
-    await judge.click("#login-form button[type=submit]")
-    await judge.wait_for_url(f"{base}/staff", timeout=15_000)
+    await staff_signs_in(judge, base, "judge", "judge-password-1")
     await judge.goto(f"{base}/staff/hearings/{hid}/court")
     await judge.click("[data-action=open_lobby]", timeout=15_000)
     await judge.wait_for_selector("[data-action=start]", timeout=10_000)
