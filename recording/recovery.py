@@ -79,6 +79,14 @@ def _collect(report: RecoveryReport, path: Path, recover: Any) -> None:
         report.quarantined.append(quarantine(path, exc.message))
 
 
+def recover_one(partial: Path) -> ClosedSegment:
+    """Recover a segment given its ``.partial`` path, wherever its closing had got to."""
+    final = layout.final_path_of_partial(partial)
+    if not partial.exists() and final.exists():  # renamed, but its record was not written
+        return adopt_closed_file(final)
+    return recover_partial(partial)
+
+
 def recover_partial(partial: Path) -> ClosedSegment:
     """Remux one ``.partial`` segment into its final file; raises UnreadableSegment."""
     final = layout.final_path_of_partial(partial)

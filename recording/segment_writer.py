@@ -33,7 +33,7 @@ MATROSKA_OPTIONS = {"cluster_time_limit": "1000", "flush_packets": "1"}
 class RawSink(Protocol):
     """The file object a segment is written through (a real ``FileIO`` or a test fault)."""
 
-    def write(self, data: bytes, /) -> int | None: ...
+    def write(self, data: bytes | memoryview, /) -> int | None: ...
     def seek(self, offset: int, whence: int = 0, /) -> int: ...
     def tell(self) -> int: ...
     def fileno(self) -> int: ...
@@ -56,12 +56,17 @@ class SegmentFile:
         self.error: OSError | None = None
 
     def write(self, data: bytes) -> int:
+        """Write all of ``data``: a nearly full disk takes part of a write without an error,
+        and FFmpeg would not retry the rest."""
+        view = memoryview(data)
         try:
-            written = self._raw.write(data)
+            while view:
+                written = self._raw.write(view)
+                view = view[len(view) if written is None else written :]
         except OSError as exc:
             self.error = self.error or exc
             raise
-        return len(data) if written is None else written
+        return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         return self._raw.seek(offset, whence)
@@ -155,6 +160,8 @@ class SegmentWriter:
         assert file is not None, "segment already closed"
         with self._guard():
             self._container.close()
+            if file.error is not None:  # FFmpeg may swallow a failed trailer write
+                raise file.error
             file.sync()
         self._file = None
         file.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from recording import layout
 from recording.codec_facts import opus_duration_ms, vp8_keyframe_size
-from recording.exceptions import DiskFailure, MuxFailure, RecordingError
+from recording.exceptions import DiskFailure, MuxFailure, RecordingError, UnreadableSegment
 from recording.inbox import Close, Inbox, Pause, QueuedFrame, Resume
 from recording.layout import OpenSegmentInfo
 from recording.records import (
@@ -33,7 +33,7 @@ from recording.records import (
     RecordingGap,
     TrackKind,
 )
-from recording.recovery import recover_partial
+from recording.recovery import quarantine, recover_one
 from recording.segment_policy import SegmentPolicy, Step
 from recording.segment_writer import FileOpener, SegmentWriter, open_exclusive
 from recording.timeline import TrackTimeline
@@ -214,6 +214,9 @@ class HearingRecorder:
         step = decision.step
         if step in (Step.ROTATE, Step.CLOSE_AND_DROP):
             self._finish_segment(track, end_ms=timeline_ms)
+            if self._failed_at_ms is not None:  # closing it hit a disk failure
+                self._open_gap(track, GapReason.DISK_FAILURE, "", timeline_ms)
+                return
         if step in (Step.DROP, Step.CLOSE_AND_DROP):
             self._open_gap(track, GapReason.AWAITING_KEYFRAME, "", timeline_ms)
             return
@@ -290,6 +293,8 @@ class HearingRecorder:
         return track.frame_interval_ms
 
     def _open_segment(self, track: _Track, frame: EncodedFrame, start_ms: int) -> SegmentWriter:
+        if track.writer is not None:  # never leak an open file, whatever the policy thought
+            self._finish_segment(track)
         key = (track.participant_id, track.kind)
         if key not in self._next_seq:
             self._next_seq[key] = (
@@ -371,7 +376,11 @@ class HearingRecorder:
         pending, self.stats.abandoned_partials = self.stats.abandoned_partials, []
         for partial in pending:
             try:
-                segment = recover_partial(partial)
+                segment = recover_one(partial)
+            except UnreadableSegment as exc:
+                logger.error("recording: quarantining %s: %s", partial, exc.message)
+                quarantine(partial, exc.message)
+                continue
             except (RecordingError, OSError) as exc:
                 logger.warning("recording: %s left for start-up recovery: %s", partial, exc)
                 continue

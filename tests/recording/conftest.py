@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +72,12 @@ class Outputs:
 
 
 def make_recorder(
-    directory: Path, outputs: Outputs, *, opener: FileOpener = open_exclusive, **options: Any
+    directory: Path,
+    outputs: Outputs,
+    *,
+    opener: FileOpener = open_exclusive,
+    clock: Callable[[], float] = time.monotonic,
+    **options: Any,
 ) -> HearingRecorder:
     config = RecorderConfig(
         hearing_id="h-1",
@@ -80,5 +87,5 @@ def make_recorder(
         **{"segment_s": 2.0, "queue_frames": 10_000, **options},
     )
     return HearingRecorder(
-        config, on_segment=outputs.on_segment, on_event=outputs.on_event, opener=opener
+        config, on_segment=outputs.on_segment, on_event=outputs.on_event, opener=opener, clock=clock
     )
