@@ -34,6 +34,7 @@ export class Courtroom extends EventTarget {
     this.me = null;
     this.slots = [];
     this.tracks = {};
+    this.trackMaps = 0; // track_map events seen: an offer's ack must not undo a newer one
     this.pc = null;
     this.localStream = null;
     this.iceServers = [];
@@ -56,7 +57,10 @@ export class Courtroom extends EventTarget {
     this.socket.on("room_update", (update) => this.applyUpdate(update));
     this.socket.on("stage", (change) => this.setStage(change));
     this.socket.on("admitted", () => this.emit("admitted"));
-    this.socket.on("track_map", (data) => this.setSlots(data.slots, data.tracks));
+    this.socket.on("track_map", (data) => {
+      this.trackMaps += 1;
+      this.setSlots(data.slots, data.tracks);
+    });
     this.socket.on("media_failed", () => this.mediaWanted && this.startMedia());
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
@@ -183,10 +187,12 @@ export class Courtroom extends EventTarget {
       });
       await pc.setLocalDescription(await pc.createOffer());
       await gatheringComplete(pc);
+      const mapsBefore = this.trackMaps;
       const reply = await this.call("offer", { sdp: pc.localDescription.sdp });
       if (!reply.ok || this.pc !== pc) return;
       await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
-      this.setSlots(reply.slots, reply.tracks);
+      if (this.trackMaps === mapsBefore) this.setSlots(reply.slots, reply.tracks);
+      else this.emit("slots", this.slots); // the pc has its receivers now: render the newer map
     } finally {
       this.negotiating = false;
     }

@@ -8,6 +8,7 @@ const STAGES = [
   "identity_check", "court_discipline", "investigation", "evidence",
   "debate", "final_statements", "mediation", "closing",
 ];
+const STAFF_ROLES = ["judge", "clerk"];
 const hearingId = Number(location.pathname.split("/")[3]);
 const page = { hearing: null, courtroom: null, you: null };
 
@@ -65,11 +66,13 @@ function personLine(member) {
     t(`role.${member.role}`),
     t(`status.${member.connected ? "connected" : "disconnected"}`),
     t(member.identity_verified ? "court.identity_ok" : "court.identity_unchecked"),
-    t(member.rules_accepted ? "court.rules_ok" : "court.rules_pending"),
   ];
+  if (!STAFF_ROLES.includes(member.role)) {
+    flags.push(t(member.rules_accepted ? "court.rules_ok" : "court.rules_pending"));
+  }
   if (member.muted) flags.push(t("court.muted"));
   if (member.audio_only) flags.push(t("court.audio_only"));
-  text.textContent = `${member.name} (${flags.join(", ")})`;
+  text.textContent = t("court.person", { name: member.name, flags: flags.join(t("list.separator")) });
   item.append(text);
   return item;
 }
@@ -86,6 +89,8 @@ function actAfterConfirming(questionKey, name, event, data) {
 }
 
 function renderRoom(room) {
+  const select = document.getElementById("stage-select");
+  if (room.stage && document.activeElement !== select) select.value = room.stage;
   document.getElementById("stage-name").textContent = room.stage
     ? t(`stage.${room.stage}`)
     : t("hearing.stage.none");
