@@ -145,7 +145,15 @@ async def test_full_courtroom_in_chromium(
     await judge.click("#lang-switch")
     await judge.wait_for_selector("#lang-switch:has-text('中文')", timeout=5_000)
     await screenshot(judge, "judge-console-hearing-en")
+    # The defendant's own controls: labels follow the state, in either language.
+    await iphone.click("#toggle-mic")
+    await iphone.wait_for_selector("#toggle-mic:has-text('Unmute')", timeout=5_000)
+    await iphone.click("#toggle-audio-only")
+    await iphone.wait_for_selector("#audio-only-note:not([hidden])", timeout=10_000)
+    await iphone.wait_for_selector("#toggle-audio-only:has-text('Show video')", timeout=5_000)
     await iphone.click("#lang-switch")
+    await iphone.wait_for_selector("#toggle-mic:has-text('取消静音')", timeout=5_000)
+    await iphone.wait_for_selector("#toggle-audio-only:has-text('显示视频')", timeout=5_000)
     await screenshot(iphone, "party-iphone13-zh-hearing")
 
     # One large speaker tile on every page; the defendant leaves (confirming the dialog).

@@ -129,35 +129,38 @@ function renderRoom(room) {
     : t("hearing.stage.none");
   const mine = room.members.find((m) => m.participant_id === courtroom.me);
   document.getElementById("muted-note").hidden = !(mine && mine.muted);
+  syncControls();
   renderVideos(document.getElementById("videos"), courtroom);
 }
 
+// The buttons name what they will do ("Unmute" while muted); state lives in the tracks and room.
+function syncControls() {
+  if (!state.stream) return;
+  const audio = state.stream.getAudioTracks()[0];
+  const video = state.stream.getVideoTracks()[0];
+  const mine = state.courtroom?.room?.members.find((m) => m.participant_id === state.courtroom.me);
+  const audioOnly = Boolean(mine && mine.audio_only);
+  document.getElementById("toggle-mic").textContent = t(audio?.enabled ? "hearing.mute" : "hearing.unmute");
+  document.getElementById("toggle-camera").textContent = t(
+    video?.enabled ? "hearing.camera_off" : "hearing.camera_on",
+  );
+  document.getElementById("toggle-audio-only").textContent = t(
+    audioOnly ? "hearing.video_on" : "hearing.audio_only",
+  );
+  document.getElementById("audio-only-note").hidden = !audioOnly;
+}
+
 function bindControls() {
-  const mic = document.getElementById("toggle-mic");
-  mic.addEventListener("click", () => {
-    const track = state.stream.getAudioTracks()[0];
-    track.enabled = !track.enabled;
-    mic.setAttribute("aria-pressed", String(!track.enabled));
-    mic.textContent = t(track.enabled ? "hearing.mute" : "hearing.unmute");
-  });
-  const camera = document.getElementById("toggle-camera");
-  camera.addEventListener("click", () => {
-    const track = state.stream.getVideoTracks()[0];
-    track.enabled = !track.enabled;
-    camera.setAttribute("aria-pressed", String(!track.enabled));
-    camera.textContent = t(track.enabled ? "hearing.camera_off" : "hearing.camera_on");
-  });
-  const audioOnly = document.getElementById("toggle-audio-only");
-  audioOnly.addEventListener("click", async () => {
-    const on = audioOnly.getAttribute("aria-pressed") !== "true";
-    const reply = await state.courtroom.call("set_audio_only", {
-      participant_id: state.courtroom.me,
-      audio_only: on,
-    });
-    if (reply.ok) {
-      audioOnly.setAttribute("aria-pressed", String(on));
-      audioOnly.textContent = t(on ? "hearing.video_on" : "hearing.audio_only");
-    }
+  const flip = (track) => {
+    if (track) track.enabled = !track.enabled;
+    syncControls();
+  };
+  document.getElementById("toggle-mic").addEventListener("click", () => flip(state.stream.getAudioTracks()[0]));
+  document.getElementById("toggle-camera").addEventListener("click", () => flip(state.stream.getVideoTracks()[0]));
+  document.getElementById("toggle-audio-only").addEventListener("click", async () => {
+    const courtroom = state.courtroom;
+    const mine = courtroom.room?.members.find((m) => m.participant_id === courtroom.me);
+    await courtroom.call("set_audio_only", { participant_id: courtroom.me, audio_only: !mine?.audio_only });
   });
 }
 
@@ -218,6 +221,7 @@ async function main() {
     if (result.dataset.key) result.textContent = t(result.dataset.key);
     if (state.hearing) document.getElementById("lobby-time").textContent = formatTime(state.hearing.scheduled_start);
     if (state.courtroom?.room) renderRoom(state.courtroom.room);
+    syncControls();
   });
   try {
     state.me = await signIn();
