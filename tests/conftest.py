@@ -44,12 +44,17 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url)
 
 
-@pytest.fixture
-async def server(settings: Settings, clock: FakeClock) -> AsyncIterator[TestServer]:
+async def reset_shared_database(settings: Settings) -> None:
+    """SQLite gets a new file per test; a shared PostgreSQL database is emptied instead."""
     if not settings.effective_database_url.startswith("sqlite"):
         fresh = Database(settings.effective_database_url)
         await fresh.drop_schema()
         await fresh.close()
+
+
+@pytest.fixture
+async def server(settings: Settings, clock: FakeClock) -> AsyncIterator[TestServer]:
+    await reset_shared_database(settings)
     app = create_app(settings, clock=clock)
     test_server = TestServer(app, host="127.0.0.1", port=0)
     await test_server.start_server()

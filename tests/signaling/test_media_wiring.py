@@ -19,6 +19,7 @@ from hearing_server.settings import Settings
 from signaling.media.exceptions import BadSdp, NotAttached
 from signaling.media_port import FailedCallback, SlotTrack, TrackMapCallback
 from signaling.namespace import COURTROOMS, MEDIA_FACTORY
+from tests.conftest import reset_shared_database
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient, member
@@ -92,6 +93,7 @@ async def server(
         ice_servers=("stun:stun.court.test:3478", "turn:turn.court.test:3478"),
         turn_secret="coturn-secret", turn_ttl_seconds=600,
     )  # fmt: skip
+    await reset_shared_database(settings)
     app = create_app(settings, clock=clock)
     app[MEDIA_FACTORY] = factory
     test_server = TestServer(app, host="127.0.0.1", port=0)
