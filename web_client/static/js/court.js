@@ -9,6 +9,8 @@ const STAGES = [
   "debate", "final_statements", "mediation", "closing",
 ];
 const STAFF_ROLES = ["judge", "clerk"];
+// docs/api.md: the clerk may open the lobby and start signing; the rest is the judge's.
+const CLERK_ACTIONS = ["open_lobby", "begin_signing"];
 const hearingId = Number(location.pathname.split("/")[3]);
 const page = { hearing: null, courtroom: null, you: null };
 
@@ -27,13 +29,18 @@ function button(labelKey, onClick, extra = {}) {
   return node;
 }
 
+function isJudge() {
+  return page.you?.role === "judge";
+}
+
 function renderState() {
+  document.getElementById("stage-control").hidden = !isJudge();
   const hearing = page.hearing;
   document.getElementById("court-heading").textContent = `${hearing.case_number} ${hearing.title}`;
   document.getElementById("hearing-state").textContent = t(`state.${hearing.state}`);
   const box = document.getElementById("transitions");
   box.replaceChildren(
-    ...hearing.allowed_actions.map((action) =>
+    ...hearing.allowed_actions.filter((a) => isJudge() || CLERK_ACTIONS.includes(a)).map((action) =>
       button(`court.action.${action}`, async () => {
         try {
           const reply = await api("POST", `/api/hearings/${hearingId}/transitions`, { action });
@@ -101,14 +108,16 @@ function renderRoom(room) {
       const item = personLine(member);
       const id = member.participant_id;
       const name = member.name;
-      item.append(
-        button("court.admit", act("admit", { participant_id: id }), {
-          "data-admit": String(id), "aria-label": `${t("court.admit")}: ${name}`,
-        }),
-        button("court.deny", actAfterConfirming("court.deny_confirm", name, "deny", { participant_id: id }), {
-          "data-deny": String(id), "aria-label": `${t("court.deny")}: ${name}`,
-        }),
-      );
+      if (isJudge()) {
+        item.append(
+          button("court.admit", act("admit", { participant_id: id }), {
+            "data-admit": String(id), "aria-label": `${t("court.admit")}: ${name}`,
+          }),
+          button("court.deny", actAfterConfirming("court.deny_confirm", name, "deny", { participant_id: id }), {
+            "data-deny": String(id), "aria-label": `${t("court.deny")}: ${name}`,
+          }),
+        );
+      }
       if (!member.identity_verified) {
         item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
           { "data-confirm-identity": String(id), "aria-label": `${t("court.confirm_identity")}: ${name}` }));
@@ -127,7 +136,7 @@ function renderRoom(room) {
       const item = personLine(member);
       const id = member.participant_id;
       const name = member.name;
-      if (id !== page.courtroom.me) {
+      if (id !== page.courtroom.me && isJudge()) {
         item.append(
           button(member.muted ? "court.unmute" : "court.mute",
             act("mute", { participant_id: id, muted: !member.muted }),
@@ -138,10 +147,10 @@ function renderRoom(room) {
           button("court.remove", actAfterConfirming("court.remove_confirm", name, "remove", { participant_id: id }),
             { "data-remove": String(id), "aria-label": `${t("court.remove")}: ${name}` }),
         );
-        if (!member.identity_verified) {
-          item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
-            { "data-confirm-identity": String(id), "aria-label": `${t("court.confirm_identity")}: ${name}` }));
-        }
+      }
+      if (id !== page.courtroom.me && !member.identity_verified) {
+        item.append(button("court.confirm_identity", act("confirm_identity", { participant_id: id }),
+          { "data-confirm-identity": String(id), "aria-label": `${t("court.confirm_identity")}: ${name}` }));
       }
       return item;
     }),
