@@ -36,3 +36,21 @@ async def test_clerk_opens_lobby_but_cannot_start_or_admit(
     await screenshot(page, "clerk-console-zh")
     await context.close()
     assert page_watch.problems == []
+
+
+async def test_console_sends_anonymous_visitors_to_sign_in_and_back(
+    browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any]
+) -> None:
+    base = hearing_with_parties["judge"].base_url
+    hid = hearing_with_parties["hearing_id"]
+    context = await browser.new_context(locale="en-US")
+    page = await page_watch.new_page(context, "anonymous")
+    await page.goto(f"{base}/staff/hearings/{hid}/court")
+    await page.wait_for_url("**/staff/login?next=*", timeout=10_000)
+    await page.fill("#username", "judge")
+    await page.fill("#password", PASSWORDS["judge"])
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{base}/staff/hearings/{hid}/court", timeout=10_000)
+    await expect(page.locator("[data-action=open_lobby]")).to_be_visible(timeout=10_000)
+    await context.close()
+    assert page_watch.problems == []

@@ -160,15 +160,17 @@ function renderRoom(room) {
 
 async function main() {
   await loadLanguage();
+  // Ask who we are first: an anonymous 401 would land in the browser console as an error.
+  const me = await api("GET", "/api/auth/session");
+  if (me.kind !== "staff") {
+    location.assign(`/staff/login?next=${encodeURIComponent(location.pathname)}`);
+    return;
+  }
   let view;
   try {
     view = await api("GET", `/api/hearings/${hearingId}`);
   } catch (error) {
-    if (error.status === 401) {
-      location.assign(`/staff/login?next=${encodeURIComponent(location.pathname)}`);
-      return;
-    }
-    notice(error.message);
+    notice(t("error.generic", { message: error.message }));
     return;
   }
   page.hearing = view.hearing;
