@@ -21,6 +21,8 @@ from hearing_server.eventlog import append_event, load_events
 from hearing_server.hearings import get_hearing
 from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
 from signaling.room import Change, RoomState
+from signaling.transcript_live import new_transcript, rebuild_transcript
+from transcript.model import Transcript
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 1.0
@@ -34,6 +36,7 @@ class Courtroom:
     hearing_id: int
     state: RoomState
     media: MediaPort
+    transcript: Transcript
     sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -69,16 +72,19 @@ class CourtroomRegistry:
         return self.clock.now().timestamp()
 
     async def open(self, hearing_id: int) -> Courtroom:
-        """The hearing's courtroom; a new one resumes stage and bars from the event log."""
+        """The hearing's courtroom; a new one resumes stage, bars and transcript from the log."""
         room = self.rooms.get(hearing_id)
         if room is not None:
             return room
         async with self.database.read() as session:
             rows = await load_events(session, hearing_id)
         logged = [(row.kind, json.loads(row.payload)) for row in rows]
-        return self.get(hearing_id, RoomState.from_log(hearing_id, logged, grace_s=self.grace_s))
+        state = RoomState.from_log(hearing_id, logged, grace_s=self.grace_s)
+        return self.get(hearing_id, state, rebuild_transcript(hearing_id, logged))
 
-    def get(self, hearing_id: int, state: RoomState | None = None) -> Courtroom:
+    def get(
+        self, hearing_id: int, state: RoomState | None = None, transcript: Transcript | None = None
+    ) -> Courtroom:
         room = self.rooms.get(hearing_id)  # checked again: another connection may have won
         if room is None:
 
@@ -90,7 +96,8 @@ class CourtroomRegistry:
 
             media = self.media_factory(hearing_id, on_track_map=on_track_map, on_failed=on_failed)
             state = state or RoomState(hearing_id, grace_s=self.grace_s)
-            room = Courtroom(hearing_id, state, media)
+            transcript = new_transcript(hearing_id) if transcript is None else transcript
+            room = Courtroom(hearing_id, state, media, transcript)
             self.rooms[hearing_id] = room
         return room
 

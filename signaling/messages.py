@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 from signaling.exceptions import BadMessage
+from transcript.values import MAX_NOTE_CHARS, MAX_TEXT_CHARS
 
 MAX_MESSAGE_BYTES = 96 * 1024  # an SDP of 64 KiB grows a little when JSON-escaped
 MAX_SDP_BYTES = 64 * 1024
@@ -199,9 +200,148 @@ class Leave:
         return cls()
 
 
+# -- the live transcript (signaling/transcript_live.py) -------------------------------------
+
+
+def _record_id(data: Wire, name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
+        raise BadMessage(f"{name} must be a positive integer")
+    return value
+
+
+def _record_text(data: Wire, name: str, *, max_chars: int, optional: bool = False) -> str | None:
+    """Text for the record: the model checks its content; here only type and size."""
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadMessage(f"{name} must be a non-empty string")
+    if len(value) > max_chars:
+        raise BadMessage(f"{name} longer than {max_chars} characters")
+    return value
+
+
+@dataclass(frozen=True)
+class TranscriptAdd:
+    EVENT: ClassVar[str] = "transcript_add"
+    speaker_participant_id: int
+    text: str
+    media_offset_ms: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        offset = data.get("media_offset_ms")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise BadMessage("media_offset_ms must be a non-negative integer")
+        text = _record_text(data, "text", max_chars=MAX_TEXT_CHARS)
+        assert text is not None
+        return cls(_record_id(data, "speaker_participant_id"), text, offset)
+
+
+@dataclass(frozen=True)
+class TranscriptEdit:
+    EVENT: ClassVar[str] = "transcript_edit"
+    entry_id: int
+    text: str
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        text = _record_text(data, "text", max_chars=MAX_TEXT_CHARS)
+        assert text is not None
+        return cls(_record_id(data, "entry_id"), text)
+
+
+@dataclass(frozen=True)
+class TranscriptDelete:
+    EVENT: ClassVar[str] = "transcript_delete"
+    entry_id: int
+    reason: str
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        reason = _record_text(data, "reason", max_chars=MAX_NOTE_CHARS)
+        assert reason is not None
+        return cls(_record_id(data, "entry_id"), reason)
+
+
+@dataclass(frozen=True)
+class TranscriptCorrection:
+    EVENT: ClassVar[str] = "transcript_correction"
+    entry_id: int
+    proposed_text: str
+    reason: str
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        proposed = _record_text(data, "proposed_text", max_chars=MAX_TEXT_CHARS)
+        reason = _record_text(data, "reason", max_chars=MAX_NOTE_CHARS)
+        assert proposed is not None and reason is not None
+        return cls(_record_id(data, "entry_id"), proposed, reason)
+
+
+@dataclass(frozen=True)
+class TranscriptRule:
+    """A ruling on a correction request; ``note`` is required to refuse, optional to accept."""
+
+    EVENT: ClassVar[str] = "transcript_rule"
+    correction_id: int
+    accept: bool
+    note: str | None
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        accept = _flag(data, "accept")
+        note = _record_text(data, "note", max_chars=MAX_NOTE_CHARS, optional=accept)
+        return cls(_record_id(data, "correction_id"), accept, note)
+
+
+@dataclass(frozen=True)
+class TranscriptLock:
+    EVENT: ClassVar[str] = "transcript_lock"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls()
+
+
+@dataclass(frozen=True)
+class TranscriptUnlock:
+    EVENT: ClassVar[str] = "transcript_unlock"
+    reason: str
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        reason = _record_text(data, "reason", max_chars=MAX_NOTE_CHARS)
+        assert reason is not None
+        return cls(reason)
+
+
+@dataclass(frozen=True)
+class TranscriptSync:
+    EVENT: ClassVar[str] = "transcript_sync"
+    since_version: int
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        since = data.get("since_version")
+        if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < 2**53:
+            raise BadMessage("since_version must be a non-negative integer")
+        return cls(since)
+
+
+TranscriptMessage = (
+    TranscriptAdd | TranscriptEdit | TranscriptDelete | TranscriptCorrection | TranscriptRule
+    | TranscriptLock | TranscriptUnlock | TranscriptSync
+)  # fmt: skip
+TRANSCRIPT_MESSAGES: tuple[type[TranscriptMessage], ...] = (
+    TranscriptAdd, TranscriptEdit, TranscriptDelete, TranscriptCorrection, TranscriptRule,
+    TranscriptLock, TranscriptUnlock, TranscriptSync,
+)  # fmt: skip
+
 Message = (
     Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
-    | SetStage | AcceptRules | Leave
+    | SetStage | AcceptRules | Leave | TranscriptMessage
 )  # fmt: skip
 
 _MESSAGE_TYPES: tuple[type[Message], ...] = (
@@ -209,9 +349,12 @@ _MESSAGE_TYPES: tuple[type[Message], ...] = (
     SetStage, AcceptRules, Leave,
 )  # fmt: skip
 Parser = Callable[[Wire], Message]
+# The room's and media's events, then the transcript's: two families, two adapters.
 PARSERS: dict[str, Parser] = {cls.EVENT: cls.from_wire for cls in _MESSAGE_TYPES}
 PARSERS["unmute"] = Mute.unmute_from_wire
 EVENTS = frozenset(PARSERS)
+TRANSCRIPT_EVENTS = frozenset(cls.EVENT for cls in TRANSCRIPT_MESSAGES)
+PARSERS.update({cls.EVENT: cls.from_wire for cls in TRANSCRIPT_MESSAGES})
 
 
 def parse_message(event: str, data: Any) -> Message:

@@ -24,12 +24,14 @@ from hearing_server.principals import Principal
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import messages as m
+from signaling import transcript_live
 from signaling.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
 from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
 from signaling.ice import ice_servers_for
 from signaling.media.exceptions import MediaError, NotAttached
 from signaling.media_port import MediaFactory, aiortc_media_factory, track_map_to_wire
 from signaling.room import NO_CHANGE, Change
+from transcript.exceptions import TranscriptError
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/hearing"
@@ -75,7 +77,7 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             message = m.parse_message(event, args[1] if len(args) > 1 else None)
             result = await self._dispatch(sid, message)
-        except (SignalingError, MediaError, HearingServerError) as exc:
+        except (SignalingError, MediaError, HearingServerError, TranscriptError) as exc:
             error = _error(exc.code, exc.message, event)
         except Exception:
             log.exception("%s: %s failed", await self._who(sid), event[:40])
@@ -187,7 +189,12 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if room.sids.get(me) != sid:
                 raise NotAllowed("this connection was replaced by a newer one")
             if isinstance(message, m.Join):
-                return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me)}
+                return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me),
+                        "transcript": transcript_live.transcript_for(room, me)}  # fmt: skip
+            if isinstance(message, m.TRANSCRIPT_MESSAGES):
+                return await transcript_live.handle(
+                    self.courtrooms, room, me, info["actor"], message
+                )
             if isinstance(message, m.Offer | m.IceCandidate):
                 return await self._media(room, me, message)
             change = await self._act(room, me, message)
@@ -217,7 +224,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         match message:
             case m.Admit(participant_id=pid):
                 change = state.admit(me, pid)
-                await self._tell(room, pid, "admitted", {})
+                transcript = transcript_live.transcript_for(room, pid)
+                await self._tell(room, pid, "admitted", {"transcript": transcript})
             case m.Deny(participant_id=pid):
                 change = state.deny(me, pid)
                 await self._tell(room, pid, "denied", {})
