@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
+from hearing_server.app import create_app
 from hearing_server.clock import iso_utc
 from hearing_server.eventlog import event_to_json, load_events, verify_hearing_log
+from hearing_server.settings import Settings
 from hearing_server.web.keys import DATABASE
 from signaling.namespace import COURTROOMS
 from signaling.transcript_live import rebuild_transcript
@@ -261,3 +264,33 @@ async def test_the_reopened_courtroom_rebuilds_the_same_transcript(
     assert joined["transcript"] == snapshot
     assert registry.rooms[hid].transcript.canonical_sha256() == sha
     assert (await judge_again.call("transcript_unlock", {"reason": "继续"}))["version"] == 7
+
+
+async def test_a_fresh_app_on_the_same_database_has_the_same_transcript(
+    courtroom: Room,
+    sign_in: Callable[[str], Awaitable[ApiClient]],
+    app: web.Application,
+    settings: Settings,
+    clock: FakeClock,
+) -> None:
+    _judge, clerk, _party, pid = await _bench(courtroom, sign_in)
+    hid = courtroom["hearing_id"]
+    await _add(clerk, pid, "原告：请求判令被告支付货款。")
+    edited = await clerk.call("transcript_edit", {"entry_id": 1, "text": "原告：另请求利息。"})
+    assert edited["ok"] is True
+    sha = app[COURTROOMS].rooms[hid].transcript.canonical_sha256()
+
+    restarted = TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=0)
+    await restarted.start_server()
+    try:
+        cookie = f"hs_staff={courtroom['judge'].cookie('hs_staff')}"
+        judge_there = SocketClient(str(restarted.make_url("/")), hid, cookie=cookie)
+        await judge_there.connect()
+        try:
+            joined = await judge_there.call("join")
+            assert joined["transcript"]["version"] == 2
+            assert restarted.app[COURTROOMS].rooms[hid].transcript.canonical_sha256() == sha
+        finally:
+            await judge_there.close()
+    finally:
+        await restarted.close()
