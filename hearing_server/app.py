@@ -20,7 +20,13 @@ from hearing_server.web import (
     party_routes,
     staff_routes,
 )
-from hearing_server.web.keys import CLOCK, DATABASE, LOGIN_LIMITER, SETTINGS
+from hearing_server.web.keys import (
+    CLOCK,
+    DATABASE,
+    LOGIN_LIMITER,
+    SETTINGS,
+    TRANSITION_LISTENERS,
+)
 from hearing_server.web.middleware import (
     csrf_middleware,
     error_middleware,
@@ -62,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
+    app[TRANSITION_LISTENERS] = []
     app[LOGIN_LIMITER] = FailureLimiter(
         max_failures=settings.login_failures_per_window, window_s=settings.login_window_seconds
     )

@@ -35,6 +35,7 @@ class Settings:
     turn_secret: str = ""
     turn_ttl_seconds: int = 3600
     reconnect_grace_seconds: int = 60
+    recording_segment_seconds: int = 60
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
 
     @property

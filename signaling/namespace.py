@@ -21,7 +21,7 @@ from hearing_server.hearings import access_hearing
 from hearing_server.models import Participant
 from hearing_server.participants import resolve_party_session
 from hearing_server.principals import Principal
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, TRANSITION_LISTENERS
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import messages as m
 from signaling import transcript_live
@@ -30,6 +30,7 @@ from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongSt
 from signaling.ice import ice_servers_for
 from signaling.media.exceptions import MediaError, NotAttached
 from signaling.media_port import MediaFactory, aiortc_media_factory, track_map_to_wire
+from signaling.recording_control import RecordingControl
 from signaling.room import NO_CHANGE, Change
 from transcript.exceptions import TranscriptError
 
@@ -316,9 +317,15 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         )  # fmt: skip
         registry.start()
         app[COURTROOMS] = registry
+        recordings = RecordingControl(
+            registry, database=app[DATABASE], clock=app[CLOCK], data_dir=settings.data_dir,
+            segment_s=settings.recording_segment_seconds, emit=emit,
+        )  # fmt: skip
+        app[TRANSITION_LISTENERS].append(recordings.on_transition)
         try:
             yield
         finally:
+            await recordings.close()
             await registry.close()
 
     app.cleanup_ctx.append(lifetime)

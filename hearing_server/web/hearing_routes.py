@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -28,10 +29,11 @@ from hearing_server.models import (
     StaffRole,
 )
 from hearing_server.participants import list_participants, participant_to_json
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, TRANSITION_LISTENERS
 from hearing_server.web.middleware import current_principal, current_staff
 from hearing_server.web.validation import Fields, path_id, read_json_object
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 MAX_DURATION_MINUTES = 24 * 60
 
@@ -205,6 +207,11 @@ async def transition_route(request: web.Request) -> web.Response:
             assert target is not None
             action = transition_to(HearingState(access.hearing.state), target).action
         transition = await transition_hearing(session, access, action, now=now)
+    for listener in request.app[TRANSITION_LISTENERS]:
+        try:
+            await listener(hearing_id, transition)
+        except Exception:  # the transition is committed; a listener's failure is logged
+            log.exception("hearing %s: transition listener failed", hearing_id)
     return web.json_response(
         {
             "hearing": hearing_to_json(access.hearing),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from hearing_server.clock import Clock
 from hearing_server.db import Database
+from hearing_server.hearing_state import Transition
 from hearing_server.ratelimit import FailureLimiter
 from hearing_server.settings import Settings
 
@@ -13,6 +16,9 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+# Coroutines called after every committed hearing transition (the courtroom's recording).
+TransitionListener = Callable[[int, Transition], Awaitable[None]]
+TRANSITION_LISTENERS = web.AppKey("transition_listeners", list[TransitionListener])
 
 STAFF_COOKIE = "hs_staff"
 PARTY_COOKIE = "hs_party"

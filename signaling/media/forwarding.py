@@ -117,6 +117,8 @@ class PublishedTrack:
         self.slots: set[SlotTrack] = set()
         self.muted = False
         self.packets = 0
+        # What the court heard, for the recording: forwarded packets (muted audio is not).
+        self.tap: Callable[[PublishedTrack, av.Packet[Any]], None] | None = None
         self._request_pli = request_pli
         self._clock = clock
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
@@ -134,12 +136,21 @@ class PublishedTrack:
                     continue
                 for slot in tuple(self.slots):
                     slot.push(packet)
+                if self.tap is not None:
+                    self._tap(packet)
         except MediaStreamError:
             log.debug("participant %s: %s track ended", self.participant_id, self.kind)
         except Exception:
             log.exception(
                 "participant %s: %s track consumer failed", self.participant_id, self.kind
             )
+
+    def _tap(self, packet: av.Packet[Any]) -> None:
+        assert self.tap is not None
+        try:
+            self.tap(self, packet)
+        except Exception:  # a recording problem must never stop the forwarding
+            log.exception("participant %s: %s tap failed", self.participant_id, self.kind)
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most every 300 ms."""

@@ -17,7 +17,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import av
 from aiortc import RTCIceServer, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -43,6 +45,7 @@ class IncomingTrack:
 
 # A subscriber's slots that currently carry someone's media, by mid. Unlisted mids are idle.
 TrackMap = dict[str, IncomingTrack]
+PacketTap = Callable[[PublishedTrack, "av.Packet[Any]"], None]
 
 
 class HearingMedia:
@@ -65,6 +68,7 @@ class HearingMedia:
         self.audio_muted: set[int] = set()
         self._on_track_map = on_track_map
         self._on_failed = on_failed
+        self.packet_tap: PacketTap | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 
     def is_attached(self, participant_id: int) -> bool:
@@ -132,15 +136,27 @@ class HearingMedia:
     def _lock(self, participant_id: int) -> asyncio.Lock:
         return self._locks.setdefault(participant_id, asyncio.Lock())
 
-    @staticmethod
     def _publication(
-        participant_id: int, track: MediaStreamTrack, receiver: RTCRtpReceiver
+        self, participant_id: int, track: MediaStreamTrack, receiver: RTCRtpReceiver
     ) -> PublishedTrack:
-        return PublishedTrack(
+        publication = PublishedTrack(
             track,
             participant_id=participant_id,
             request_pli=lambda: passthrough.send_pli(receiver),
         )
+        publication.tap = self.packet_tap
+        return publication
+
+    def set_packet_tap(self, tap: PacketTap | None) -> None:
+        """Every forwarded packet of every publication (present and future) also goes to
+        ``tap`` — the recording's feed."""
+        self.packet_tap = tap
+        for tracks in self.publications.values():
+            for publication in tracks.values():
+                publication.tap = tap
+
+    def publication(self, participant_id: int, kind: str) -> PublishedTrack | None:
+        return self.publications.get(participant_id, {}).get(kind)
 
     def _peer_failed(self, peer: ParticipantPeer) -> None:
         if self.peers.get(peer.participant_id) is peer:

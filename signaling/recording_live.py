@@ -1,0 +1,173 @@
+"""The live hearing's recording: forwarded packets → ``HearingRecorder``, its news → the log.
+
+Recording runs while the hearing is in session; a recess pauses it (the pause, its reason and
+the resume are events). Every closed segment (path, SHA-256, size, timeline span) and every
+failure or gap is appended to the hearing's hash-chained event log, and failures reach the
+staff in the courtroom at once (``recording_alert``). The recorder's callbacks run on its
+writer thread; they are handed to the event loop before touching anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import av
+
+from recording import (
+    ClosedSegment,
+    EncodedFrame,
+    GapRecorded,
+    HearingRecorder,
+    KeyframeRequested,
+    RecorderConfig,
+    RecorderEvent,
+    RecorderFailed,
+    RecorderResumed,
+    TrackKind,
+)
+from signaling.media.forwarding import PublishedTrack
+
+log = logging.getLogger(__name__)
+LogEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
+RTP_CLOCK = {"video": 90_000, "audio": 48_000}
+CODEC = {"video": "vp8", "audio": "opus"}
+
+
+def segment_to_json(segment: ClosedSegment) -> dict[str, Any]:
+    return {
+        "file": segment.path.name,
+        "participant_id": int(segment.participant_id),
+        "kind": segment.kind.value,
+        "seq": segment.seq,
+        "size_bytes": segment.size_bytes,
+        "duration_ms": segment.duration_ms,
+        "sha256": segment.sha256,
+        "timeline_start_ms": segment.timeline_start_ms,
+        "timeline_end_ms": segment.timeline_end_ms,
+        "recovered": segment.recovered,
+    }
+
+
+class LiveRecording:
+    def __init__(
+        self,
+        hearing_id: int,
+        directory: Path,
+        *,
+        log_event: LogEvent,
+        alert: Callable[[dict[str, Any]], Awaitable[None]],
+        request_keyframe: Callable[[int, str], None],
+        segment_s: float = 60.0,
+    ) -> None:
+        self.hearing_id = hearing_id
+        self.directory = directory
+        self.segment_s = segment_s
+        self._log_event = log_event
+        self._alert = alert
+        self._request_keyframe = request_keyframe
+        self._loop = asyncio.get_running_loop()
+        self._recorder: HearingRecorder | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def active(self) -> bool:
+        return self._recorder is not None and not self._recorder.paused
+
+    async def start(self) -> None:
+        if self._recorder is not None:
+            if self._recorder.paused:
+                self._recorder.resume()
+                await self._log_event("recording.resumed", {})
+            return
+        config = RecorderConfig(
+            hearing_id=str(self.hearing_id), hearing_dir=self.directory,
+            origin_monotonic_s=time.monotonic(), origin_epoch_s=time.time(),
+            segment_s=self.segment_s,
+        )  # fmt: skip
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._recorder = HearingRecorder(
+            config, on_segment=self._from_thread(self._segment_closed),
+            on_event=self._from_thread(self._recorder_event),
+        )  # fmt: skip
+        self._recorder.start()
+        await self._log_event("recording.started", {"directory": self.directory.name})
+
+    async def pause(self, reason: str) -> None:
+        if self._recorder is not None and not self._recorder.paused:
+            self._recorder.pause(reason)
+            await self._log_event("recording.paused", {"reason": reason})
+
+    async def stop(self) -> None:
+        recorder, self._recorder = self._recorder, None
+        if recorder is None:
+            return
+        await asyncio.to_thread(recorder.close)
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._log_event("recording.stopped", {})
+
+    def tap(self, publication: PublishedTrack, packet: av.Packet[Any]) -> None:
+        """On the event loop, for every forwarded packet: hand it to the writer thread."""
+        recorder = self._recorder
+        if recorder is None or recorder.paused or packet.pts is None:
+            return
+        kind = publication.kind
+        recorder.submit(
+            EncodedFrame(
+                participant_id=str(publication.participant_id),
+                track_id=f"{publication.participant_id}-{kind}",
+                kind=TrackKind(kind),
+                codec=CODEC[kind],
+                data=bytes(packet),
+                rtp_timestamp=int(packet.pts) & 0xFFFFFFFF,
+                clock_rate=RTP_CLOCK[kind],
+                keyframe=bool(packet.is_keyframe),
+                arrival_s=time.monotonic(),
+            )
+        )
+
+    # -- from the writer thread ------------------------------------------------------------
+
+    def _from_thread(self, handler: Callable[[Any], Awaitable[None]]) -> Callable[[Any], None]:
+        def hop(item: Any) -> None:
+            self._loop.call_soon_threadsafe(self._spawn, handler(item))
+
+        return hop
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("hearing %s: recording bookkeeping failed", self.hearing_id)
+
+        task = self._loop.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _segment_closed(self, segment: ClosedSegment) -> None:
+        await self._log_event("recording.segment_closed", segment_to_json(segment))
+
+    async def _recorder_event(self, event: RecorderEvent) -> None:
+        if isinstance(event, KeyframeRequested):
+            self._request_keyframe(int(event.participant_id), event.track_id.rsplit("-", 1)[-1])
+        elif isinstance(event, RecorderFailed):
+            payload = {"errno": event.errno, "message": event.message,
+                       "timeline_ms": event.timeline_ms}  # fmt: skip
+            await self._log_event("recording.failed", payload)
+            await self._alert({"kind": "failed", **payload})
+        elif isinstance(event, RecorderResumed):
+            payload = {"timeline_ms": event.timeline_ms, "down_for_ms": event.down_for_ms}
+            await self._log_event("recording.recovered_from_failure", payload)
+            await self._alert({"kind": "resumed", **payload})
+        elif isinstance(event, GapRecorded):
+            gap = event.gap
+            await self._log_event("recording.gap", {
+                "participant_id": int(gap.participant_id), "kind": gap.kind.value,
+                "start_ms": gap.start_ms, "end_ms": gap.end_ms, "reason": str(gap.reason),
+                "detail": gap.detail,
+            })  # fmt: skip

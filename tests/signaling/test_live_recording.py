@@ -1,0 +1,84 @@
+"""The live hearing is recorded while in session: segments decode, and the log holds them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.synthetic import Clip, SyntheticParticipant, make_clip
+from hearing_server.settings import Settings
+from tests.support.api import ApiClient
+from tests.support.waiting import until
+
+pytestmark = [pytest.mark.media, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture(scope="module")
+def clip() -> Clip:
+    return make_clip(4.0)
+
+
+def most(peer: SyntheticParticipant, kind: str) -> int:
+    """Packets on the busiest incoming track of that kind (the other participant's)."""
+    return max((c.packets for c in peer.inbound.values() if c.kind == kind), default=0)
+
+
+def _decode_errors(path: Path) -> str:
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120, check=False,
+    ).stderr  # fmt: skip
+
+
+async def test_in_session_is_recorded_and_logged(
+    courtroom: dict[str, Any], clip: Clip, settings: Settings
+) -> None:
+    api: ApiClient = courtroom["judge"]
+    hid = courtroom["hearing_id"]
+    judge_socket = courtroom["open_socket"]()
+    await judge_socket.connect()
+    party_socket = courtroom["open_socket"](as_party="plaintiff")
+    await party_socket.connect()
+    party_pid = courtroom["parties"]["plaintiff"]["participant_id"]
+    await judge_socket.call("admit", {"participant_id": party_pid})
+    await party_socket.wait_for("admitted")
+    peers = [SyntheticParticipant("judge", clip, slots=2), SyntheticParticipant("p", clip, slots=2)]
+    try:
+        for socket, peer in zip((judge_socket, party_socket), peers, strict=True):
+            reply = await socket.call("offer", {"sdp": await peer.offer()})
+            assert reply["ok"], reply
+            await peer.accept(reply["sdp"])
+        await until(lambda: all(most(p, k) > 30 for p in peers for k in ("audio", "video")),
+                    timeout_s=30, what="media both ways")  # fmt: skip
+        started = await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
+        assert started.status == 200
+        await judge_socket.wait_for("recording", lambda d: d["active"] is True)
+        marks = [most(p, "video") for p in peers]
+        await until(
+            lambda: all(most(p, "video") > m + 45 for p, m in zip(peers, marks, strict=True)),
+            timeout_s=30, what="three more seconds of video",
+        )  # fmt: skip
+        closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
+        assert closed.status == 200
+        await judge_socket.wait_for("recording", lambda d: d["active"] is False)
+    finally:
+        for peer in peers:
+            await peer.close()
+    log = (await api.get(f"/api/hearings/{hid}/events")).body
+    assert log["intact"] is True
+    kinds = [e["kind"] for e in log["events"]]
+    assert "recording.started" in kinds
+    assert "recording.stopped" in kinds
+    segments = [e["payload"] for e in log["events"] if e["kind"] == "recording.segment_closed"]
+    recorded = {(s["participant_id"], s["kind"]) for s in segments}
+    assert recorded == {(courtroom["judge_pid"], "video"), (courtroom["judge_pid"], "audio"),
+                        (party_pid, "video"), (party_pid, "audio")}  # fmt: skip
+    directory = settings.data_dir / "recordings" / str(hid)
+    for segment in segments:
+        path = directory / segment["file"]
+        assert path.stat().st_size == segment["size_bytes"]
+        assert segment["duration_ms"] >= 2000
+        assert _decode_errors(path) == ""
