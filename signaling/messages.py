@@ -339,9 +339,43 @@ TRANSCRIPT_MESSAGES: tuple[type[TranscriptMessage], ...] = (
     TranscriptLock, TranscriptUnlock, TranscriptSync,
 )  # fmt: skip
 
+
+class PauseReason(StrEnum):
+    """The only reasons the recording of a hearing in session may stop."""
+
+    RECESS = "recess"
+    NON_PUBLIC_EVIDENCE = "non_public_evidence"
+    MEDIATION_CAUCUS = "mediation_caucus"
+
+
+@dataclass(frozen=True)
+class RecordingPause:
+    EVENT: ClassVar[str] = "recording_pause"
+    reason: PauseReason
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        value = data.get("reason")
+        if not isinstance(value, str) or value not in PauseReason.__members__.values():
+            allowed = ", ".join(r.value for r in PauseReason)
+            raise BadMessage(f"the recording may only pause for: {allowed}")
+        return cls(PauseReason(value))
+
+
+@dataclass(frozen=True)
+class RecordingResume:
+    EVENT: ClassVar[str] = "recording_resume"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        return cls()
+
+
+RecordingMessage = RecordingPause | RecordingResume
+
 Message = (
     Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
-    | SetStage | AcceptRules | Leave | TranscriptMessage
+    | SetStage | AcceptRules | Leave | TranscriptMessage | RecordingMessage
 )  # fmt: skip
 
 _MESSAGE_TYPES: tuple[type[Message], ...] = (
@@ -355,6 +389,8 @@ PARSERS["unmute"] = Mute.unmute_from_wire
 EVENTS = frozenset(PARSERS)
 TRANSCRIPT_EVENTS = frozenset(cls.EVENT for cls in TRANSCRIPT_MESSAGES)
 PARSERS.update({cls.EVENT: cls.from_wire for cls in TRANSCRIPT_MESSAGES})
+PARSERS[RecordingPause.EVENT] = RecordingPause.from_wire
+PARSERS[RecordingResume.EVENT] = RecordingResume.from_wire
 
 
 def parse_message(event: str, data: Any) -> Message:

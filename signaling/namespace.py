@@ -39,6 +39,7 @@ NAMESPACE = "/hearing"
 COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 # Optional: set before the app starts to run courtrooms on another media engine.
 MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
+RECORDINGS = web.AppKey("recordings", RecordingControl)
 CLOSED_TO_PARTIES = frozenset({HearingState.SCHEDULED, HearingState.SEALED})
 # engineio closes the connection on frames over this; messages.py refuses payloads over
 # MAX_MESSAGE_BYTES politely first. engineio's default would be 1 MB.
@@ -198,9 +199,23 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 )
             if isinstance(message, m.Offer | m.IceCandidate):
                 return await self._media(room, me, message)
+            if isinstance(message, m.RecordingPause | m.RecordingResume):
+                return await self._recording(room, me, message)
             change = await self._act(room, me, message)
             await self.courtrooms.record(room, info["actor"], change)
             return {"version": room.state.version}
+
+    async def _recording(
+        self, room: Courtroom, me: int, message: m.RecordingPause | m.RecordingResume
+    ) -> dict[str, Any]:
+        if room.state.member(me).role != "judge":
+            raise NotAllowed("only the judge may pause or resume the recording")
+        control = self.app[RECORDINGS]
+        if isinstance(message, m.RecordingPause):
+            await control.pause(room.hearing_id, message.reason.value)
+        else:
+            await control.resume(room.hearing_id)
+        return {"recording": control.status(room.hearing_id)}
 
     async def _media(
         self, room: Courtroom, me: int, message: m.Offer | m.IceCandidate
@@ -322,6 +337,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
             segment_s=settings.recording_segment_seconds, emit=emit,
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
+        app[RECORDINGS] = recordings
         try:
             yield
         finally:

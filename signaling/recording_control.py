@@ -18,6 +18,7 @@ from hearing_server.eventlog import append_event
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import get_hearing
 from signaling.courtroom import CourtroomRegistry
+from signaling.exceptions import WrongState
 from signaling.media.hearing_media import HearingMedia
 from signaling.recording_live import LiveRecording
 
@@ -83,6 +84,25 @@ class RecordingControl:
                 media.set_packet_tap(recording.tap)
         await recording.start()
         await self._announce(hearing_id, active=True, reason=None)
+
+    async def pause(self, hearing_id: int, reason: str) -> None:
+        """The judge's pause (non-public evidence, mediation caucus, recess)."""
+        recording = self.recordings.get(hearing_id)
+        if recording is None or not recording.active:
+            raise WrongState("the hearing is not being recorded")
+        await recording.pause(reason)
+        await self._announce(hearing_id, active=False, reason=reason)
+
+    async def resume(self, hearing_id: int) -> None:
+        recording = self.recordings.get(hearing_id)
+        if recording is None or recording.active:
+            raise WrongState("the recording is not paused")
+        await recording.start()
+        await self._announce(hearing_id, active=True, reason=None)
+
+    def status(self, hearing_id: int) -> dict[str, Any]:
+        recording = self.recordings.get(hearing_id)
+        return {"active": recording is not None and recording.active}
 
     async def stop(self, hearing_id: int) -> None:
         recording = self.recordings.pop(hearing_id, None)
