@@ -338,6 +338,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
         app[RECORDINGS] = recordings
+        await recordings.recover_all()
         try:
             yield
         finally:

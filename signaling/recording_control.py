@@ -7,6 +7,7 @@ REST transitions (``hearing_server.web.keys.TRANSITION_LISTENERS``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,12 +16,14 @@ from typing import Any
 from hearing_server.clock import Clock
 from hearing_server.db import Database
 from hearing_server.eventlog import append_event
+from hearing_server.exceptions import NotFound
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import get_hearing
+from recording import recover_hearing
 from signaling.courtroom import CourtroomRegistry
 from signaling.exceptions import WrongState
 from signaling.media.hearing_media import HearingMedia
-from signaling.recording_live import LiveRecording
+from signaling.recording_live import LiveRecording, gap_to_json, segment_to_json
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, Any, str], Awaitable[None]]
@@ -126,6 +129,30 @@ class RecordingControl:
                 session, hearing, actor="system", kind=kind, payload=payload,
                 at=self.clock.now(),
             )  # fmt: skip
+
+    async def recover_all(self) -> None:
+        """At start-up: remux segments a crash left open and put them and the gap on record."""
+        root = self.data_dir / "recordings"
+        if not root.is_dir():
+            return
+        for directory in sorted(root.iterdir()):
+            if not directory.is_dir() or not directory.name.isdigit():
+                continue
+            report = await asyncio.to_thread(recover_hearing, directory)
+            events = [("recording.segment_recovered", segment_to_json(s)) for s in report.segments]
+            events += [("recording.gap", gap_to_json(gap)) for gap in report.gaps]
+            events += [
+                ("recording.quarantined", {"file": q.original.name, "reason": q.reason})
+                for q in report.quarantined
+            ]
+            hearing_id = int(directory.name)
+            try:
+                for kind, payload in events:
+                    await self._log(hearing_id, kind, payload)
+            except NotFound:
+                log.warning("recordings of unknown hearing %s left in %s", hearing_id, directory)
+            if events:
+                log.info("hearing %s: %d recording events recovered", hearing_id, len(events))
 
     async def close(self) -> None:
         for hearing_id in list(self.recordings):

@@ -28,6 +28,7 @@ from recording import (
     RecorderEvent,
     RecorderFailed,
     RecorderResumed,
+    RecordingGap,
     TrackKind,
 )
 from signaling.media.forwarding import PublishedTrack
@@ -38,10 +39,22 @@ RTP_CLOCK = {"video": 90_000, "audio": 48_000}
 CODEC = {"video": "vp8", "audio": "opus"}
 
 
+def _participant(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def gap_to_json(gap: RecordingGap) -> dict[str, Any]:
+    return {
+        "participant_id": _participant(gap.participant_id), "kind": gap.kind.value,
+        "start_ms": gap.start_ms, "end_ms": gap.end_ms, "reason": str(gap.reason),
+        "detail": gap.detail,
+    }  # fmt: skip
+
+
 def segment_to_json(segment: ClosedSegment) -> dict[str, Any]:
     return {
         "file": segment.path.name,
-        "participant_id": int(segment.participant_id),
+        "participant_id": _participant(segment.participant_id),
         "kind": segment.kind.value,
         "seq": segment.seq,
         "size_bytes": segment.size_bytes,
@@ -165,9 +178,4 @@ class LiveRecording:
             await self._log_event("recording.recovered_from_failure", payload)
             await self._alert({"kind": "resumed", **payload})
         elif isinstance(event, GapRecorded):
-            gap = event.gap
-            await self._log_event("recording.gap", {
-                "participant_id": int(gap.participant_id), "kind": gap.kind.value,
-                "start_ms": gap.start_ms, "end_ms": gap.end_ms, "reason": str(gap.reason),
-                "detail": gap.detail,
-            })  # fmt: skip
+            await self._log_event("recording.gap", gap_to_json(event.gap))
