@@ -120,7 +120,7 @@ def _listen_track_maps(member: Member) -> None:
 
 
 async def setup_hearing(env: dict[str, str], base: str, index: int, participants: int,
-                        clip: Clip) -> Hearing:  # fmt: skip
+                        clip: Clip, *, record: bool) -> Hearing:  # fmt: skip
     parties = [f"--party=plaintiff:Party {index}-{i}" for i in range(participants)]
     created = json.loads(await run_cli(
         env, "hearing", "create", "--case-number", f"BENCH-{index}", "--title", "bench",
@@ -139,6 +139,11 @@ async def setup_hearing(env: dict[str, str], base: str, index: int, participants
             f"{base}/api/hearings/{hearing_id}/transitions", json={"action": "open_lobby"}
         ) as r:
             r.raise_for_status()
+        if record:  # in session: the server records every published track
+            async with http.post(
+                f"{base}/api/hearings/{hearing_id}/transitions", json={"action": "start"}
+            ) as r:
+                r.raise_for_status()
         exchanged = []
         for token in tokens:
             async with http.post(f"{base}/api/party/exchange", json={"token": token}) as r:
@@ -172,7 +177,9 @@ async def late_join(base: str, hearing: Hearing, clip: Clip) -> float:
     return latest - sent
 
 
-async def bench(participants: int, hearings: int, seconds: float) -> dict[str, Any]:
+async def bench(
+    participants: int, hearings: int, seconds: float, *, record: bool = False
+) -> dict[str, Any]:
     clip = make_clip(8.0)
     data_dir = tempfile.mkdtemp(prefix="hearing-bench-")
     port = free_port()
@@ -203,7 +210,7 @@ async def bench(participants: int, hearings: int, seconds: float) -> dict[str, A
                 await asyncio.sleep(0.2)
         rss_start = proc_rss_mb(server.pid)
         for index in range(hearings):
-            rooms.append(await setup_hearing(env, base, index, participants, clip))
+            rooms.append(await setup_hearing(env, base, index, participants, clip, record=record))
         pairs = [(h, s, p.participant_id) for h in rooms for s in h.members for p in h.members
                  if s is not p]  # fmt: skip
         await _until(lambda: all(s.counter(p, "video").frames_after_keyframe > 15
@@ -223,6 +230,8 @@ async def bench(participants: int, hearings: int, seconds: float) -> dict[str, A
         cpu_per_s = (cpu1 - cpu0) / window
         return {
             "participants": participants,
+            "recording": record,
+            "recorded_tracks": 2 * participants * hearings if record else 0,
             "hearings": hearings,
             "seconds": round(window, 2),
             "forwarded_streams": len(pairs),
@@ -253,8 +262,11 @@ def main() -> None:
     parser.add_argument("--hearings", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument(
+        "--record", action="store_true", help="hearings in session: the server records"
+    )
     args = parser.parse_args()
-    result = asyncio.run(bench(args.participants, args.hearings, args.seconds))
+    result = asyncio.run(bench(args.participants, args.hearings, args.seconds, record=args.record))
     print(json.dumps(result, indent=None if args.json else 2))
 
 
