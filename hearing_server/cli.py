@@ -18,12 +18,17 @@ from aiohttp import web
 from hearing_server.app import create_app
 from hearing_server.clock import SystemClock
 from hearing_server.db import Database
-from hearing_server.eventlog import append_event, verify_hearing_log
+from hearing_server.eventlog import verify_hearing_log
 from hearing_server.exceptions import HearingServerError, ValidationFailed
 from hearing_server.hearing_state import HearingState
-from hearing_server.hearings import HearingAccess, assign_staff, hearing_to_json, list_hearings
+from hearing_server.hearings import (
+    HearingAccess,
+    hearing_to_json,
+    list_hearings,
+    schedule_hearing,
+)
 from hearing_server.invitations import invitation_text
-from hearing_server.models import Hearing, ParticipantRole, StaffRole
+from hearing_server.models import ParticipantRole, StaffRole
 from hearing_server.participants import (
     add_participant,
     invitation_details,
@@ -220,34 +225,19 @@ async def hearing_create(settings: Settings, args: argparse.Namespace) -> dict[s
             principal = StaffPrincipal(
                 0, judge.id, judge.username, judge.display_name, StaffRole(judge.role)
             )
-            hearing = Hearing(
-                case_number=args.case_number,
-                title=args.title,
-                cause_of_action=args.cause_of_action,
-                courtroom=args.courtroom,
-                scheduled_start=start.astimezone(UTC),
-                expected_duration_minutes=args.duration,
-                is_public=args.public,
-                created_by=judge.id,
-                created_at=now,
-            )
-            session.add(hearing)
-            await session.flush()
-            await append_event(
-                session,
-                hearing,
-                actor=principal.actor,
-                kind="hearing.created",
-                payload={"case_number": hearing.case_number, "via": "cli"},
-                at=now,
-            )
-            judge_row = await assign_staff(
-                session, hearing, args.judge, ParticipantRole.JUDGE, now=now, position=0
-            )
-            if args.clerk:
-                await assign_staff(
-                    session, hearing, args.clerk, ParticipantRole.CLERK, now=now, position=1
-                )
+            values = {
+                "case_number": args.case_number,
+                "title": args.title,
+                "cause_of_action": args.cause_of_action,
+                "courtroom": args.courtroom,
+                "scheduled_start": start.astimezone(UTC),
+                "expected_duration_minutes": args.duration,
+                "is_public": args.public,
+            }
+            hearing, judge_row = await schedule_hearing(
+                session, values=values, creator=principal, judge=args.judge,
+                clerk=args.clerk, now=now,
+            )  # fmt: skip
             access = HearingAccess(hearing, principal, judge_row)
             invitations = []
             for role, name in parties:

@@ -127,6 +127,38 @@ async def assign_staff(
     return participant
 
 
+async def schedule_hearing(
+    session: AsyncSession,
+    *,
+    values: dict[str, Any],
+    creator: StaffPrincipal,
+    judge: str,
+    clerk: str | None,
+    now: datetime,
+) -> tuple[Hearing, Participant]:
+    """Create a hearing, log it, and seat its judge (and clerk); returns the judge's seat."""
+    hearing = Hearing(**values, created_by=creator.user_id, created_at=now)
+    session.add(hearing)
+    await session.flush()
+    await append_event(
+        session,
+        hearing,
+        actor=creator.actor,
+        kind="hearing.created",
+        payload={
+            "case_number": hearing.case_number,
+            "title": hearing.title,
+            "scheduled_start": iso_utc(hearing.scheduled_start),
+        },
+        at=now,
+    )
+    judge_seat = await assign_staff(session, hearing, judge, ParticipantRole.JUDGE, now=now,
+                                    position=0)  # fmt: skip
+    if clerk:
+        await assign_staff(session, hearing, clerk, ParticipantRole.CLERK, now=now, position=1)
+    return hearing, judge_seat
+
+
 async def list_hearings(
     session: AsyncSession,
     principal: StaffPrincipal,

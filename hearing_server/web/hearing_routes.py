@@ -13,18 +13,16 @@ from hearing_server.exceptions import Conflict, Forbidden, ValidationFailed
 from hearing_server.hearing_state import HearingAction, HearingState, transition_to
 from hearing_server.hearings import (
     access_hearing,
-    assign_staff,
     hearing_to_json,
     list_hearings,
     require_editable,
+    schedule_hearing,
     transition_hearing,
 )
 from hearing_server.models import (
-    Hearing,
     HearingEvent,
     Invitation,
     Participant,
-    ParticipantRole,
     PartySession,
     StaffRole,
 )
@@ -96,26 +94,11 @@ async def create_hearing_route(request: web.Request) -> web.Response:
     clerk = fields.text("clerk", required=False, max_length=64)
     fields.check()
     now = request.app[CLOCK].now()
+    assert judge is not None
     async with request.app[DATABASE].write() as session:
-        hearing = Hearing(**values, created_by=staff.user_id, created_at=now)  # type: ignore[arg-type]
-        session.add(hearing)
-        await session.flush()
-        await append_event(
-            session,
-            hearing,
-            actor=staff.actor,
-            kind="hearing.created",
-            payload={
-                "case_number": hearing.case_number,
-                "title": hearing.title,
-                "scheduled_start": str(values["scheduled_start"]),
-            },
-            at=now,
+        hearing, _judge_seat = await schedule_hearing(
+            session, values=values, creator=staff, judge=judge, clerk=clerk or None, now=now
         )
-        assert judge is not None
-        await assign_staff(session, hearing, judge, ParticipantRole.JUDGE, now=now, position=0)
-        if clerk:
-            await assign_staff(session, hearing, clerk, ParticipantRole.CLERK, now=now, position=1)
         participants = await list_participants(session, hearing.id or 0)
     return web.json_response(
         {
