@@ -19,6 +19,7 @@ from hearing_server.web import (
     participant_routes,
     party_routes,
     staff_routes,
+    transcript_routes,
 )
 from hearing_server.web.keys import (
     CLOCK,
@@ -75,7 +76,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_database_context)
     app.router.add_get("/healthz", health)
     for module in (
-        auth_routes, staff_routes, hearing_routes, participant_routes, party_routes, page_routes,
+        auth_routes, staff_routes, hearing_routes, participant_routes, party_routes,
+        transcript_routes, page_routes,
     ):  # fmt: skip
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it

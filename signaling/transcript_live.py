@@ -18,10 +18,13 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import col, select
+
 from hearing_server.clock import iso_utc
+from hearing_server.db import Database
 from hearing_server.eventlog import append_event, load_events
 from hearing_server.hearings import get_hearing
-from hearing_server.models import Participant
+from hearing_server.models import HearingEvent, Participant
 from signaling import messages as m
 from signaling.exceptions import UnknownParticipant, WrongState
 from transcript.deltas import DeltaKind, TranscriptDelta
@@ -66,6 +69,24 @@ def rebuild_transcript(hearing_id: int, events: Iterable[LoggedEvent]) -> Transc
     """The hearing's transcript from its event log: every ``transcript.*`` event replayed."""
     deltas = (TranscriptDelta.from_wire(payload) for kind, payload in events if kind in _KINDS)
     return Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
+
+
+async def load_transcript(database: Database, hearing_id: int) -> Transcript:
+    """The hearing's current transcript, rebuilt from its ``transcript.*`` log events.
+
+    For exports, the subtitle track and signing: the log is the record, and the live
+    courtroom's copy equals it (every change is logged before anyone sees it). Raises
+    ``hearing_server.exceptions.NotFound`` for an unknown hearing."""
+    async with database.read() as session:
+        await get_hearing(session, hearing_id)
+        rows = await session.exec(
+            select(HearingEvent.kind, HearingEvent.payload)
+            .where(HearingEvent.hearing_id == hearing_id)
+            .where(col(HearingEvent.kind).startswith("transcript."))
+            .order_by(col(HearingEvent.seq))
+        )
+        logged = [(kind, json.loads(payload)) for kind, payload in rows.all()]
+    return rebuild_transcript(hearing_id, logged)
 
 
 def transcript_for(room: Courtroom, participant_id: int) -> JsonObject | None:
