@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hearing_server.clock import Clock
@@ -39,6 +40,8 @@ class Courtroom:
     transcript: Transcript
     sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
+    # When the hearing's recording first started (the origin of the hearing timeline), once known.
+    timeline_origin: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property

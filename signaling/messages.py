@@ -224,19 +224,35 @@ def _record_text(data: Wire, name: str, *, max_chars: int, optional: bool = Fals
 
 @dataclass(frozen=True)
 class TranscriptAdd:
+    """A new entry, stamped on the hearing timeline by exactly one of two fields.
+
+    ``media_offset_ms`` is the timeline position itself. ``started_ms_ago`` says how long
+    before sending the clerk began typing (measured on the client's own monotonic clock); the
+    server subtracts it from its timeline position, so no client clock needs to be in step.
+    """
+
     EVENT: ClassVar[str] = "transcript_add"
     speaker_participant_id: int
     text: str
-    media_offset_ms: int
+    media_offset_ms: int | None
+    started_ms_ago: int | None = None
 
     @classmethod
     def from_wire(cls, data: Wire) -> Self:
-        offset = data.get("media_offset_ms")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise BadMessage("media_offset_ms must be a non-negative integer")
+        given = [
+            name for name in ("media_offset_ms", "started_ms_ago") if data.get(name) is not None
+        ]
+        if len(given) != 1:
+            raise BadMessage("give exactly one of media_offset_ms and started_ms_ago")
+        value = data[given[0]]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
+            raise BadMessage(f"{given[0]} must be a non-negative integer")
         text = _record_text(data, "text", max_chars=MAX_TEXT_CHARS)
         assert text is not None
-        return cls(_record_id(data, "speaker_participant_id"), text, offset)
+        speaker = _record_id(data, "speaker_participant_id")
+        if given[0] == "media_offset_ms":
+            return cls(speaker, text, value)
+        return cls(speaker, text, None, value)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
@@ -116,9 +117,13 @@ async def handle(
         case m.TranscriptAdd():
             stage = room.state.stage.value if room.state.stage else DEFAULT_STAGE
             speaker = await _speaker(registry, room, message.speaker_participant_id)
+            offset = message.media_offset_ms
+            if offset is None:
+                now_ms = await timeline_ms(registry, room)
+                offset = max(0, now_ms - (message.started_ms_ago or 0))
             delta = transcript.add_entry(
                 who, speaker=speaker, text=message.text, stage=stage,
-                media_offset_ms=message.media_offset_ms, at=at,
+                media_offset_ms=offset, at=at,
             )  # fmt: skip
         case m.TranscriptEdit():
             delta = transcript.edit_entry(who, message.entry_id, text=message.text, at=at)
@@ -143,6 +148,27 @@ async def handle(
             delta = transcript.unlock(who, reason=message.reason, at=at)
     await publish(registry, room, actor, delta)
     return {"version": delta.version, "delta": delta.to_wire()}
+
+
+async def timeline_ms(registry: CourtroomRegistry, room: Courtroom) -> int:
+    """Now on the hearing timeline: ms since the hearing's recording first started (the
+    ``recording.started`` event), 0 before it ever started. Recesses and pauses do not stop
+    the timeline, as they do not stop the recorder's clock."""
+    if room.timeline_origin is None:
+        async with registry.database.read() as session:
+            rows = await session.exec(
+                select(HearingEvent.at)
+                .where(HearingEvent.hearing_id == room.hearing_id)
+                .where(HearingEvent.kind == "recording.started")
+                .order_by(col(HearingEvent.seq))
+                .limit(1)
+            )
+            first = rows.first()
+        if first is None:
+            return 0
+        room.timeline_origin = datetime.fromisoformat(first)
+    elapsed = registry.clock.now() - room.timeline_origin
+    return max(0, int(elapsed.total_seconds() * 1000))
 
 
 def _sync(transcript: Transcript, since_version: int) -> dict[str, Any]:

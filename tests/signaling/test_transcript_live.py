@@ -294,3 +294,33 @@ async def test_a_fresh_app_on_the_same_database_has_the_same_transcript(
             await judge_there.close()
     finally:
         await restarted.close()
+
+
+async def test_an_entry_is_stamped_on_the_timeline_when_typing_began(
+    courtroom: Room, sign_in: Callable[[str], Awaitable[ApiClient]], clock: FakeClock
+) -> None:
+    """``started_ms_ago``: the server's timeline position minus the client's typing time."""
+    _judge, clerk, _party, pid = await _bench(courtroom, sign_in)
+    hid = courtroom["hearing_id"]
+
+    def typed(text: str, ago_ms: int) -> dict[str, Any]:
+        return {"speaker_participant_id": pid, "text": text, "started_ms_ago": ago_ms}
+
+    before = await clerk.call("transcript_add", typed("开庭前。", 3_000))
+    assert before["delta"]["payload"]["media_offset_ms"] == 0  # no recording yet: the start
+    started = await courtroom["judge"].post(f"/api/hearings/{hid}/transitions", {"action": "start"})
+    assert started.status == 200, started.body
+    clock.advance(seconds=90)
+    during = await clerk.call("transcript_add", typed("原告陈述。", 4_000))
+    assert during["ok"] is True, during
+    assert during["delta"]["payload"]["media_offset_ms"] == 86_000
+    clock.advance(seconds=10)
+    early = await clerk.call("transcript_add", typed("补记。", 500_000))
+    assert early["delta"]["payload"]["media_offset_ms"] == 0  # never before the timeline
+    for bad in (
+        {"speaker_participant_id": pid, "text": "a"},
+        {**typed("a", 1), "media_offset_ms": 5},
+        typed("a", -1),
+    ):
+        reply = await clerk.call("transcript_add", bad)
+        assert reply["error"]["code"] == "bad_message", bad
