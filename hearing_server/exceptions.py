@@ -47,10 +47,18 @@ class Conflict(HearingServerError):
 
 
 class CredentialRejected(HearingServerError):
-    """Wrong, used, revoked, expired or foreign credentials; one message for all on purpose."""
+    """Wrong, used, revoked, expired or foreign credentials.
+
+    ``reason`` (sent as ``error.reason``) lets the page say it in the reader's language; it
+    never distinguishes an unknown account from a wrong code.
+    """
 
     status = 401
     code = "credential_rejected"
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class RateLimited(HearingServerError):

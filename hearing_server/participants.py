@@ -324,7 +324,9 @@ async def exchange_invitation(
     if invitation is None:
         raise CredentialRejected("these credentials are not valid")
     if expected_hearing_id is not None and invitation.hearing_id != expected_hearing_id:
-        raise CredentialRejected("these credentials are for another hearing")
+        raise CredentialRejected(
+            "these credentials are for another hearing", reason="other_hearing"
+        )
     status = invitation_status(invitation, now)
     if status != "valid":
         messages = {
@@ -334,13 +336,13 @@ async def exchange_invitation(
             "the hearing",
             "expired": "these credentials have expired",
         }
-        raise CredentialRejected(messages[status])
+        raise CredentialRejected(messages[status], reason=status)
     hearing = await session.get(Hearing, invitation.hearing_id)
     participant = await session.get(Participant, invitation.participant_id)
     if hearing is None or participant is None:
         raise CredentialRejected("these credentials are not valid")
     if HearingState(hearing.state) not in JOINABLE_STATES:
-        raise CredentialRejected(f"the hearing is {hearing.state}")
+        raise CredentialRejected(f"the hearing is {hearing.state}", reason="hearing_over")
     invitation.used_at = now
     session.add(invitation)
     token = new_token()

@@ -98,6 +98,7 @@ async def test_credentials_work_once(
     again = await new_client().post("/api/party/exchange", {"token": token})
     assert again.status == 401
     assert "already used" in again.body["error"]["message"]
+    assert again.body["error"]["reason"] == "used"  # the page words it in its language
     by_code = await new_client().post(
         "/api/party/exchange", {"account": package["account"], "code": package["access_code"]}
     )
@@ -117,6 +118,8 @@ async def test_wrong_code_and_unknown_token_are_rejected(
     assert reply.body["error"]["code"] == "credential_rejected"
     unknown = await new_client().post("/api/party/exchange", {"token": "x" * 43})
     assert unknown.status == 401
+    # A wrong code and an unknown token read the same: nothing tells which accounts exist.
+    assert reply.body["error"]["reason"] == unknown.body["error"]["reason"] == "invalid"
 
 
 async def test_expired_and_not_yet_valid_credentials(
@@ -130,6 +133,7 @@ async def test_expired_and_not_yet_valid_credentials(
     )
     assert early.status == 401
     assert "not valid yet" in early.body["error"]["message"]
+    assert early.body["error"]["reason"] == "not_yet_valid"
     clock.advance(minutes=60 + 10 + 90)  # the slot (90 min from its start) has ended
     late = await new_client().post(
         "/api/party/exchange",
@@ -137,6 +141,7 @@ async def test_expired_and_not_yet_valid_credentials(
     )
     assert late.status == 401
     assert "expired" in late.body["error"]["message"]
+    assert late.body["error"]["reason"] == "expired"
 
 
 async def test_revoked_and_reissued_credentials(
@@ -151,6 +156,7 @@ async def test_revoked_and_reissued_credentials(
     old = await new_client().post("/api/party/exchange", {"token": first["link"].rsplit("/", 1)[1]})
     assert old.status == 401
     assert "withdrawn" in old.body["error"]["message"]
+    assert old.body["error"]["reason"] == "revoked"
     revoked = await judge.delete(f"/api/hearings/{hearing_id}/participants/{pid}/invitation")
     assert revoked.status == 200
     assert revoked.body["invitation"]["status"] == "revoked"

@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from hearing_server.exceptions import (
+    CredentialRejected,
     Forbidden,
     HearingServerError,
     NotAuthenticated,
@@ -32,11 +33,18 @@ PRINCIPAL_KEY = web.RequestKey("principal", object)
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    *,
+    reason: str | None = None,
 ) -> web.Response:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    if reason:
+        body["error"]["reason"] = reason
     return web.json_response(body, status=status)
 
 
@@ -48,6 +56,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         response = error_response(exc.status, exc.code, exc.message)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
+    except CredentialRejected as exc:
+        return error_response(exc.status, exc.code, exc.message, reason=exc.reason)
     except HearingServerError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.fields)
     except web.HTTPException as exc:

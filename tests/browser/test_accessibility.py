@@ -108,6 +108,15 @@ async def test_every_main_screen_passes_axe(
     await party.goto(f"{base}/join")
     await expect(party.locator("#screen-signin")).to_be_visible(timeout=10_000)
     await assert_accessible(party, "join-signin", seen)
+    # A refusal is worded by the page in the page's language (an unwatched page: Chromium
+    # logs every 401 response as a console error).
+    wrong = await party_ctx.new_page()
+    await wrong.goto(f"{base}/join")
+    await wrong.fill("#account", plaintiff["account"])
+    await wrong.fill("#code", "0" * len(plaintiff["access_code"]))
+    await wrong.click("#signin-form button[type=submit]")
+    await expect(wrong.locator("#notice")).to_contain_text("账号或访问码不正确", timeout=10_000)
+    await wrong.close()
     await party.fill("#account", plaintiff["account"])
     await party.fill("#code", plaintiff["access_code"])
     await party.click("#signin-form button[type=submit]")

@@ -20,6 +20,9 @@ FAMILIES = {
     "status": ["connected", "disconnected"],
     "hearing": ["removed", "denied", "left", "over"],
     "lobby": ["not_open"],
+    "error": ["invalid", "other_hearing", "revoked", "used", "not_yet_valid", "expired",
+              "hearing_over", "credential_rejected", "rate_limited", "not_authenticated",
+              "forbidden", "payload_too_large", "internal_error"],
 }  # fmt: skip
 
 

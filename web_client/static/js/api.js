@@ -1,10 +1,13 @@
 // JSON over fetch; errors become exceptions carrying the server's message.
+import { t } from "/static/js/i18n.js";
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.error?.code;
     this.fields = body?.error?.fields;
+    this.reason = body?.error?.reason;
   }
 }
 
@@ -38,9 +41,13 @@ export function notice(text) {
   node.hidden = !text;
 }
 
-// The server's message plus the fields it named ("title: required").
+// The reader's language when the string table knows the reason or code, else the server's text;
+// then the fields it named ("title: required").
 export function describeError(error) {
+  const key = `error.${error.reason || error.code}`;
+  const message = error.reason || error.code ? t(key) : key;
+  const text = message === key ? error.message : message;
   const fields = error.fields ? Object.entries(error.fields) : [];
-  if (!fields.length) return error.message;
-  return `${error.message} (${fields.map(([name, why]) => `${name}: ${why}`).join("; ")})`;
+  if (!fields.length) return text;
+  return `${text} (${fields.map(([name, why]) => `${name}: ${why}`).join("; ")})`;
 }

@@ -1,5 +1,5 @@
 // The party's page: credentials → device check → court rules → lobby → hearing.
-import { api, show } from "/static/js/api.js";
+import { api, describeError, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
@@ -32,7 +32,7 @@ async function signIn() {
           await api("POST", "/api/party/exchange", { account, code });
           resolve(await session());
         } catch (error) {
-          notice(t("join.failed", { message: error.message }));
+          notice(t("join.failed", { message: describeError(error) }));
         }
       });
     });
@@ -244,7 +244,7 @@ async function main() {
     show("screen-lobby");
     await enterCourtroom();
   } catch (error) {
-    notice(t("join.failed", { message: error.message }));
+    notice(t("join.failed", { message: describeError(error) }));
     if (!state.me) show("screen-signin");
   }
 }

@@ -1,4 +1,4 @@
-import { api } from "/static/js/api.js";
+import { api, describeError } from "/static/js/api.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 
 await loadLanguage();
@@ -14,7 +14,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     const next = new URLSearchParams(location.search).get("next");
     location.assign(next && next.startsWith("/staff/") ? next : "/staff");
   } catch (error) {
-    notice.textContent = t("staff.failed", { message: error.message });
+    notice.textContent = t("staff.failed", { message: describeError(error) });
     notice.hidden = false;
   }
 });
