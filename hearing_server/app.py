@@ -18,6 +18,7 @@ from hearing_server.web import (
     page_routes,
     participant_routes,
     party_routes,
+    recording_routes,
     staff_routes,
     transcript_routes,
 )
@@ -77,7 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_get("/healthz", health)
     for module in (
         auth_routes, staff_routes, hearing_routes, participant_routes, party_routes,
-        transcript_routes, page_routes,
+        transcript_routes, recording_routes, page_routes,
     ):  # fmt: skip
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, MetaData, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -143,3 +143,23 @@ class HearingEvent(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class RecordingSegment(SQLModel, table=True):
+    """One closed (or recovered) recording file of one track; written with its log event."""
+
+    __tablename__ = "recording_segments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hearing_id: int = Field(foreign_key="hearings.id", index=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    kind: str = Field(max_length=8)
+    track_id: str = Field(max_length=64)
+    path: str = Field(max_length=255, unique=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sha256: str = Field(max_length=64)
+    duration_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    start_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    end_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    recovered: bool = False
+    created_at: datetime = Field(sa_column=_utc_column())

@@ -21,7 +21,13 @@ from hearing_server.hearings import access_hearing
 from hearing_server.models import Participant
 from hearing_server.participants import resolve_party_session
 from hearing_server.principals import Principal
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, TRANSITION_LISTENERS
+from hearing_server.web.keys import (
+    CLOCK,
+    DATABASE,
+    RECORDING_STATUS,
+    SETTINGS,
+    TRANSITION_LISTENERS,
+)
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import messages as m
 from signaling import transcript_live
@@ -192,7 +198,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise NotAllowed("this connection was replaced by a newer one")
             if isinstance(message, m.Join):
                 return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me),
-                        "transcript": transcript_live.transcript_for(room, me)}  # fmt: skip
+                        "transcript": transcript_live.transcript_for(room, me),
+                        "recording": self.app[RECORDINGS].status(room.hearing_id)}  # fmt: skip
             if isinstance(message, m.TRANSCRIPT_MESSAGES):
                 return await transcript_live.handle(
                     self.courtrooms, room, me, info["actor"], message
@@ -338,6 +345,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
         app[RECORDINGS] = recordings
+        app[RECORDING_STATUS] = recordings
         await recordings.recover_all()
         try:
             yield

@@ -19,11 +19,13 @@ from hearing_server.eventlog import append_event
 from hearing_server.exceptions import NotFound
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import get_hearing
-from recording import recover_hearing
+from hearing_server.recordings import NewSegment, add_segment, recordings_root
+from recording import ClosedSegment, recover_hearing
 from signaling.courtroom import CourtroomRegistry
 from signaling.exceptions import WrongState
 from signaling.media.hearing_media import HearingMedia
 from signaling.recording_live import LiveRecording, gap_to_json, segment_to_json
+from signaling.recording_status import RecordingStatus
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, Any, str], Awaitable[None]]
@@ -47,6 +49,7 @@ class RecordingControl:
         self.segment_s = segment_s
         self.emit = emit
         self.recordings: dict[int, LiveRecording] = {}
+        self.statuses: dict[int, RecordingStatus] = {}
 
     async def on_transition(self, hearing_id: int, transition: Transition) -> None:
         if transition.target is HearingState.IN_SESSION:
@@ -55,7 +58,7 @@ class RecordingControl:
             recording = self.recordings.get(hearing_id)
             if recording is not None:
                 await recording.pause("recess")
-                await self._announce(hearing_id, active=False, reason="recess")
+                await self._set_status(hearing_id, self._status(hearing_id).paused("recess"))
         elif transition.target is HearingState.CLOSED:
             await self.stop(hearing_id)
 
@@ -74,19 +77,22 @@ class RecordingControl:
             async def log_event(kind: str, payload: dict[str, Any]) -> None:
                 await self._log(hearing_id, kind, payload)
 
+            async def log_segment(kind: str, segment: ClosedSegment) -> None:
+                await self._log_segment(hearing_id, kind, segment)
+
             async def alert(payload: dict[str, Any]) -> None:
-                await self.emit("recording_alert", payload, room.channel)
+                await self._alert(hearing_id, payload)
 
             recording = LiveRecording(
-                hearing_id, self.data_dir / "recordings" / str(hearing_id),
-                log_event=log_event, alert=alert, request_keyframe=request_keyframe,
-                segment_s=self.segment_s,
+                hearing_id, recordings_root(self.data_dir) / str(hearing_id),
+                log_event=log_event, log_segment=log_segment, alert=alert,
+                request_keyframe=request_keyframe, segment_s=self.segment_s,
             )  # fmt: skip
             self.recordings[hearing_id] = recording
             if isinstance(media, HearingMedia):
                 media.set_packet_tap(recording.tap)
         await recording.start()
-        await self._announce(hearing_id, active=True, reason=None)
+        await self._set_status(hearing_id, self._status(hearing_id).started())
 
     async def pause(self, hearing_id: int, reason: str) -> None:
         """The judge's pause (non-public evidence, mediation caucus, recess)."""
@@ -94,18 +100,21 @@ class RecordingControl:
         if recording is None or not recording.active:
             raise WrongState("the hearing is not being recorded")
         await recording.pause(reason)
-        await self._announce(hearing_id, active=False, reason=reason)
+        await self._set_status(hearing_id, self._status(hearing_id).paused(reason))
 
     async def resume(self, hearing_id: int) -> None:
         recording = self.recordings.get(hearing_id)
         if recording is None or recording.active:
             raise WrongState("the recording is not paused")
         await recording.start()
-        await self._announce(hearing_id, active=True, reason=None)
+        await self._set_status(hearing_id, self._status(hearing_id).started())
 
     def status(self, hearing_id: int) -> dict[str, Any]:
-        recording = self.recordings.get(hearing_id)
-        return {"active": recording is not None and recording.active}
+        """``{state, active, reason}`` as clients get it in ``recording`` events."""
+        return self._status(hearing_id).to_wire()
+
+    def _status(self, hearing_id: int) -> RecordingStatus:
+        return self.statuses.get(hearing_id, RecordingStatus())
 
     async def stop(self, hearing_id: int) -> None:
         recording = self.recordings.pop(hearing_id, None)
@@ -115,12 +124,24 @@ class RecordingControl:
         if room is not None and isinstance(room.media, HearingMedia):
             room.media.set_packet_tap(None)
         await recording.stop()
-        await self._announce(hearing_id, active=False, reason="closed")
+        await self._set_status(hearing_id, self._status(hearing_id).stopped())
 
-    async def _announce(self, hearing_id: int, *, active: bool, reason: str | None) -> None:
+    async def _set_status(self, hearing_id: int, status: RecordingStatus) -> None:
+        self.statuses[hearing_id] = status
         room = self.registry.rooms.get(hearing_id)
         if room is not None:
-            await self.emit("recording", {"active": active, "reason": reason}, room.channel)
+            await self.emit("recording", status.to_wire(), room.channel)
+
+    async def _alert(self, hearing_id: int, payload: dict[str, Any]) -> None:
+        """A disk failure, the recovery from one, or a writer falling behind: tell the room."""
+        room = self.registry.rooms.get(hearing_id)
+        if room is not None:
+            await self.emit("recording_alert", payload, room.channel)
+        status = self._status(hearing_id)
+        if payload["kind"] == "failed":
+            await self._set_status(hearing_id, status.disk_failed())
+        elif payload["kind"] == "resumed":
+            await self._set_status(hearing_id, status.disk_recovered())
 
     async def _log(self, hearing_id: int, kind: str, payload: dict[str, Any]) -> None:
         async with self.database.write() as session:
@@ -130,29 +151,53 @@ class RecordingControl:
                 at=self.clock.now(),
             )  # fmt: skip
 
+    async def _log_segment(self, hearing_id: int, kind: str, segment: ClosedSegment) -> None:
+        """The segment's database row and its log event, in one transaction."""
+        payload = segment_to_json(segment)
+        if not segment.participant_id.isdigit():  # not a participant of this server
+            log.warning("hearing %s: segment %s of participant %r logged without a row",
+                        hearing_id, segment.path.name, segment.participant_id)  # fmt: skip
+            await self._log(hearing_id, kind, payload)
+            return
+        root = recordings_root(self.data_dir)
+        row = NewSegment(
+            participant_id=int(segment.participant_id), kind=segment.kind.value,
+            track_id=segment.track_id, path=segment.path.relative_to(root).as_posix(),
+            size=segment.size_bytes, sha256=segment.sha256, duration_ms=segment.duration_ms,
+            start_ms=segment.timeline_start_ms, end_ms=segment.timeline_end_ms,
+            recovered=segment.recovered,
+        )  # fmt: skip
+        async with self.database.write() as session:
+            await add_segment(
+                session, hearing_id, row, event_kind=kind, event_payload=payload,
+                at=self.clock.now(),
+            )  # fmt: skip
+
     async def recover_all(self) -> None:
         """At start-up: remux segments a crash left open and put them and the gap on record."""
-        root = self.data_dir / "recordings"
+        root = recordings_root(self.data_dir)
         if not root.is_dir():
             return
         for directory in sorted(root.iterdir()):
             if not directory.is_dir() or not directory.name.isdigit():
                 continue
             report = await asyncio.to_thread(recover_hearing, directory)
-            events = [("recording.segment_recovered", segment_to_json(s)) for s in report.segments]
-            events += [("recording.gap", gap_to_json(gap)) for gap in report.gaps]
+            events = [("recording.gap", gap_to_json(gap)) for gap in report.gaps]
             events += [
                 ("recording.quarantined", {"file": q.original.name, "reason": q.reason})
                 for q in report.quarantined
             ]
             hearing_id = int(directory.name)
             try:
+                for segment in report.segments:
+                    await self._log_segment(hearing_id, "recording.segment_recovered", segment)
                 for kind, payload in events:
                     await self._log(hearing_id, kind, payload)
             except NotFound:
                 log.warning("recordings of unknown hearing %s left in %s", hearing_id, directory)
-            if events:
-                log.info("hearing %s: %d recording events recovered", hearing_id, len(events))
+            if report.segments or events:
+                log.info("hearing %s: %d segments recovered, %d recording events",
+                         hearing_id, len(report.segments), len(events))  # fmt: skip
 
     async def close(self) -> None:
         for hearing_id in list(self.recordings):

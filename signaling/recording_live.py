@@ -35,6 +35,9 @@ from signaling.media.forwarding import PublishedTrack
 
 log = logging.getLogger(__name__)
 LogEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
+LogSegment = Callable[[str, ClosedSegment], Awaitable[None]]
+#: How often the watchdog looks for frames the full inbox turned away (writer behind).
+BEHIND_CHECK_S = 1.0
 RTP_CLOCK = {"video": 90_000, "audio": 48_000}
 CODEC = {"video": "vp8", "audio": "opus"}
 
@@ -73,6 +76,7 @@ class LiveRecording:
         directory: Path,
         *,
         log_event: LogEvent,
+        log_segment: LogSegment,
         alert: Callable[[dict[str, Any]], Awaitable[None]],
         request_keyframe: Callable[[int, str], None],
         segment_s: float = 60.0,
@@ -81,11 +85,13 @@ class LiveRecording:
         self.directory = directory
         self.segment_s = segment_s
         self._log_event = log_event
+        self._log_segment = log_segment
         self._alert = alert
         self._request_keyframe = request_keyframe
         self._loop = asyncio.get_running_loop()
         self._recorder: HearingRecorder | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._watchdog: asyncio.Task[None] | None = None
 
     @property
     def active(self) -> bool:
@@ -108,6 +114,7 @@ class LiveRecording:
             on_event=self._from_thread(self._recorder_event),
         )  # fmt: skip
         self._recorder.start()
+        self._watchdog = self._loop.create_task(self._watch_inbox(self._recorder))
         await self._log_event("recording.started", {"directory": self.directory.name})
 
     async def pause(self, reason: str) -> None:
@@ -119,6 +126,10 @@ class LiveRecording:
         recorder, self._recorder = self._recorder, None
         if recorder is None:
             return
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
+            self._watchdog = None
         await asyncio.to_thread(recorder.close)
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._log_event("recording.stopped", {})
@@ -143,6 +154,23 @@ class LiveRecording:
             )
         )
 
+    async def _watch_inbox(self, recorder: HearingRecorder) -> None:
+        """Alert the courtroom when the writer falls behind and frames are being dropped."""
+        dropped = recorder.stats.frames_dropped_queue
+        while True:
+            await asyncio.sleep(BEHIND_CHECK_S)
+            now_dropped = recorder.stats.frames_dropped_queue
+            if now_dropped > dropped:
+                log.warning("hearing %s: recorder behind, %d frames dropped",
+                            self.hearing_id, now_dropped - dropped)  # fmt: skip
+                payload = {"dropped_frames": now_dropped - dropped,
+                           "queued_frames": recorder.queued_frames}  # fmt: skip
+                try:
+                    await self._alert({"kind": "behind", **payload})
+                except Exception:
+                    log.exception("hearing %s: recording alert failed", self.hearing_id)
+            dropped = now_dropped
+
     # -- from the writer thread ------------------------------------------------------------
 
     def _from_thread(self, handler: Callable[[Any], Awaitable[None]]) -> Callable[[Any], None]:
@@ -163,7 +191,7 @@ class LiveRecording:
         task.add_done_callback(self._tasks.discard)
 
     async def _segment_closed(self, segment: ClosedSegment) -> None:
-        await self._log_event("recording.segment_closed", segment_to_json(segment))
+        await self._log_segment("recording.segment_closed", segment)
 
     async def _recorder_event(self, event: RecorderEvent) -> None:
         if isinstance(event, KeyframeRequested):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -19,6 +20,16 @@ LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
 # Coroutines called after every committed hearing transition (the courtroom's recording).
 TransitionListener = Callable[[int, Transition], Awaitable[None]]
 TRANSITION_LISTENERS = web.AppKey("transition_listeners", list[TransitionListener])
+
+
+class RecordingStatusSource(Protocol):
+    """The live recording's state of a hearing (``{state, active, reason}``)."""
+
+    def status(self, hearing_id: int) -> dict[str, Any]: ...
+
+
+# Set by the signaling layer, which owns the live recordings.
+RECORDING_STATUS = web.AppKey("recording_status", RecordingStatusSource)
 
 STAFF_COOKIE = "hs_staff"
 PARTY_COOKIE = "hs_party"

@@ -35,11 +35,16 @@ async def test_pause_needs_the_judge_and_an_allowed_reason(courtroom: dict[str, 
     assert by_party["error"]["code"] == "not_allowed"
 
     paused = await judge.call("recording_pause", {"reason": "non_public_evidence"})
-    assert paused == {"ok": True, "recording": {"active": False}}
-    await party.wait_for("recording", lambda d: d == {"active": False,
-                                                      "reason": "non_public_evidence"})  # fmt: skip
+    assert paused == {"ok": True, "recording": {"state": "paused", "active": False,
+                                                "reason": "non_public_evidence"}}  # fmt: skip
+    await party.wait_for("recording", lambda d: d == paused["recording"])
+    joined = await party.call("join")
+    assert joined["recording"] == paused["recording"]
     resumed = await judge.call("recording_resume")
-    assert resumed == {"ok": True, "recording": {"active": True}}
+    assert resumed == {"ok": True, "recording": {"state": "recording", "active": True,
+                                                 "reason": None}}  # fmt: skip
+    again = await judge.call("recording_resume")
+    assert again["error"]["code"] == "wrong_state"
 
     assert (await api.post(f"/api/hearings/{hid}/transitions", {"action": "recess"})).status == 200
     await judge.wait_for("recording", lambda d: d["reason"] == "recess")
@@ -47,6 +52,7 @@ async def test_pause_needs_the_judge_and_an_allowed_reason(courtroom: dict[str, 
     await judge.wait_for("recording", lambda d: d["active"] is True)
     assert (await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})).status == 200
     await judge.wait_for("recording", lambda d: d["reason"] == "closed")
+    assert (await api.get(f"/api/hearings/{hid}/recording")).body["state"] == "stopped"
 
     log = (await api.get(f"/api/hearings/{hid}/events")).body
     assert log["intact"] is True
