@@ -18,6 +18,7 @@ from hearing_server.web import (
     page_routes,
     participant_routes,
     party_routes,
+    probe_routes,
     recording_routes,
     staff_routes,
     transcript_routes,
@@ -76,10 +77,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app.cleanup_ctx.append(_database_context)
     app.router.add_get("/healthz", health)
+    # One per line: every feature adds its own module here.
     for module in (
-        auth_routes, staff_routes, hearing_routes, participant_routes, party_routes,
-        transcript_routes, recording_routes, page_routes,
-    ):  # fmt: skip
+        auth_routes,
+        staff_routes,
+        hearing_routes,
+        participant_routes,
+        party_routes,
+        probe_routes,
+        transcript_routes,
+        recording_routes,
+        page_routes,
+    ):
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it
     if WEB_CLIENT_DIR.is_dir():

@@ -20,6 +20,8 @@ FAMILIES = {
     "status": ["connected", "disconnected"],
     "hearing": ["removed", "denied", "left", "over"],
     "lobby": ["not_open"],
+    "net": ["good", "poor", "running", "failed", "figures", "advice.latency", "advice.bandwidth",
+            "advice.audio_only"],
     "error": ["invalid", "other_hearing", "revoked", "used", "not_yet_valid", "expired",
               "hearing_over", "credential_rejected", "rate_limited", "not_authenticated",
               "forbidden", "payload_too_large", "internal_error"],

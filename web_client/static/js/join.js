@@ -1,10 +1,20 @@
 // The party's page: credentials → device check → court rules → lobby → hearing.
 import { api, describeError, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
+import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
-const state = { me: null, hearing: null, stream: null, courtroom: null, meterTimer: null };
+const state = { me: null, hearing: null, stream: null, courtroom: null, meterTimer: null, net: null };
+
+// The connection test runs beside the camera check; its result stays for a language switch.
+async function testConnection() {
+  const again = document.getElementById("net-retry");
+  again.disabled = true;
+  state.net = null;
+  state.net = await connectionCheck();
+  again.disabled = false;
+}
 
 function notice(text) {
   const node = document.getElementById("notice");
@@ -84,6 +94,8 @@ async function openDevices() {
 
 async function deviceCheck() {
   show("screen-device");
+  document.getElementById("net-retry").onclick = testConnection;
+  testConnection();
   const result = document.getElementById("device-result");
   const retry = document.getElementById("device-retry");
   while (!state.stream) {
@@ -219,6 +231,7 @@ async function main() {
   bindLanguageSwitch(() => {
     const result = document.getElementById("device-result");
     if (result.dataset.key) result.textContent = t(result.dataset.key);
+    if (state.net) renderResult(state.net);
     if (state.hearing) document.getElementById("lobby-time").textContent = formatTime(state.hearing.scheduled_start);
     if (state.courtroom?.room) renderRoom(state.courtroom.room);
     syncControls();
