@@ -9,7 +9,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.clock import as_utc
-from hearing_server.exceptions import Conflict, CredentialRejected, ValidationFailed
+from hearing_server.exceptions import (
+    Conflict,
+    CredentialRejected,
+    NotFound,
+    ValidationFailed,
+)
 from hearing_server.models import StaffRole, StaffSession, StaffUser
 from hearing_server.principals import StaffPrincipal
 from hearing_server.secrets import (
@@ -23,6 +28,14 @@ from hearing_server.secrets import (
 MIN_PASSWORD_LENGTH = 10
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "password too short",
+            fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
+        )
+
+
 async def create_staff(
     session: AsyncSession,
     *,
@@ -32,11 +45,7 @@ async def create_staff(
     password: str,
     now: datetime,
 ) -> StaffUser:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            "password too short",
-            fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
-        )
+    _check_password(password)
     existing = await session.exec(select(StaffUser).where(StaffUser.username == username))
     if existing.first() is not None:
         raise Conflict(f"username {username!r} is taken", fields={"username": "already exists"})
@@ -53,6 +62,50 @@ async def create_staff(
     except IntegrityError:
         raise Conflict(f"username {username!r} is taken") from None
     return user
+
+
+async def update_staff(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    by: StaffPrincipal,
+    display_name: str | None = None,
+    role: StaffRole | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> StaffUser:
+    """An admin changes an account. Deactivating it or setting a new password ends its sessions;
+    an admin cannot lock themselves out (deactivate or demote their own account)."""
+    user = await session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("no such staff account")
+    if user.id == by.user_id and (active is False or (role and role is not StaffRole.ADMIN)):
+        raise Conflict("you cannot deactivate or demote your own account")
+    if password is not None:
+        _check_password(password)
+        user.password_hash = await hash_password_async(password)
+    if display_name:
+        user.display_name = display_name
+    if role is not None:
+        user.role = role.value
+    if active is not None:
+        user.active = active
+    session.add(user)
+    if password is not None or active is False:
+        await revoke_user_sessions(session, user_id)
+    await session.flush()
+    return user
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
+    open_sessions = await session.exec(
+        select(StaffSession).where(
+            StaffSession.user_id == user_id, col(StaffSession.revoked).is_(False)
+        )
+    )
+    for staff_session in open_sessions.all():
+        staff_session.revoked = True
+        session.add(staff_session)
 
 
 async def find_staff(session: AsyncSession, username: str) -> StaffUser | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PASSWORDS
 from tests.support.api import ApiClient
 
 
@@ -140,3 +141,45 @@ async def test_admin_manages_staff(sign_in: Callable[[str], Awaitable[ApiClient]
     assert "password" in short.body["error"]["fields"]
     judge = await sign_in("judge")
     assert (await judge.get("/api/staff")).status == 403
+
+
+async def test_admin_deactivates_renames_and_resets_staff(
+    sign_in: Callable[[str], Awaitable[ApiClient]], new_client: Callable[[], ApiClient]
+) -> None:
+    admin = await sign_in("admin")
+    clerk = await sign_in("clerk")
+    listed = await admin.get("/api/staff")
+    ids = {user["username"]: user["id"] for user in listed.body["staff"]}
+    assert (await clerk.get("/api/auth/me")).status == 200
+
+    off = await admin.patch(f"/api/staff/{ids['clerk']}", {"active": False})
+    assert off.status == 200 and off.body["staff"]["active"] is False
+    assert (await clerk.get("/api/auth/me")).status == 401  # the open session ended
+    again = new_client()
+    login = {"username": "clerk", "password": PASSWORDS["clerk"]}
+    assert (await again.post("/api/auth/login", login)).status == 401
+
+    reset = await admin.patch(
+        f"/api/staff/{ids['clerk']}",
+        {"active": True, "password": "a-new-clerk-password", "display_name": "李书记员"},
+    )
+    assert reset.status == 200 and reset.body["staff"]["display_name"] == "李书记员"
+    assert (await new_client().post("/api/auth/login", login)).status == 401
+    login["password"] = "a-new-clerk-password"
+    assert (await new_client().post("/api/auth/login", login)).status == 200
+
+    # No lock-out, no bad fields, no one else.
+    myself = await admin.patch(f"/api/staff/{ids['admin']}", {"active": False})
+    assert myself.status == 409
+    demoted = await admin.patch(f"/api/staff/{ids['admin']}", {"role": "clerk"})
+    assert demoted.status == 409
+    bad = await admin.patch(f"/api/staff/{ids['judge']}", {"active": "no", "password": "short"})
+    assert bad.status == 400 and set(bad.body["error"]["fields"]) == {"active"}
+    short = await admin.patch(f"/api/staff/{ids['judge']}", {"password": "short"})
+    assert short.status == 400 and "password" in short.body["error"]["fields"]
+    assert (await admin.patch("/api/staff/999999", {"active": False})).status == 404
+    judge = await sign_in("judge")
+    assert (await judge.patch(f"/api/staff/{ids['clerk']}", {"active": False})).status == 403
+    after = {u["username"]: u for u in (await admin.get("/api/staff")).body["staff"]}
+    assert after["admin"]["active"] and after["admin"]["role"] == "admin"
+    assert after["judge"]["active"] and after["clerk"]["active"]

@@ -7,10 +7,10 @@ from sqlmodel import col, select
 
 from hearing_server.exceptions import Forbidden
 from hearing_server.models import StaffRole, StaffUser
-from hearing_server.staff import create_staff, staff_to_json
+from hearing_server.staff import create_staff, staff_to_json, update_staff
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_staff
-from hearing_server.web.validation import Fields, read_json_object
+from hearing_server.web.validation import Fields, path_id, read_json_object
 
 routes = web.RouteTableDef()
 
@@ -48,3 +48,29 @@ async def create_staff_route(request: web.Request) -> web.Response:
             now=request.app[CLOCK].now(),
         )
     return web.json_response({"staff": staff_to_json(user)}, status=201)
+
+
+@routes.patch(r"/api/staff/{user_id}")
+async def update_staff_route(request: web.Request) -> web.Response:
+    staff = current_staff(request)
+    if staff.role is not StaffRole.ADMIN:
+        raise Forbidden("only admins manage staff accounts")
+    user_id = path_id(request, "user_id")
+    settings = request.app[SETTINGS]
+    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
+    display_name = fields.text("display_name", required=False, max_length=128)
+    role = fields.choice("role", StaffRole, required=False)
+    active = fields.boolean("active") if "active" in fields.data else None
+    password = fields.secret("password") if "password" in fields.data else None
+    fields.check()
+    async with request.app[DATABASE].write() as session:
+        user = await update_staff(
+            session,
+            user_id,
+            by=staff,
+            display_name=display_name or None,
+            role=role,
+            active=active,
+            password=password,
+        )
+    return web.json_response({"staff": staff_to_json(user)})

@@ -3,6 +3,7 @@ import { api, describeError, notice } from "/static/js/api.js";
 import { hideInvitation, bindCopyButtons, refreshInvitation } from "/static/js/invitation.js";
 import { bindLanguageSwitch, formatClock, formatDay, loadLanguage, t } from "/static/js/i18n.js";
 import { bindParticipantForm, render as renderHearing, selectHearing } from "/static/js/hearing_admin.js";
+import { render as renderAccounts, setupAccounts } from "/static/js/staff_accounts.js";
 
 const page = { me: null, hearings: [] };
 
@@ -142,6 +143,7 @@ async function main() {
     renderList();
     renderHearing();
     refreshInvitation();
+    renderAccounts();
   });
   document.getElementById("signout").addEventListener("click", async () => {
     hideInvitation();
@@ -157,6 +159,7 @@ async function main() {
   bindParticipantForm();
   bindCopyButtons();
   await loadList();
+  await setupAccounts(me, { onError: showError, onNotice: notice });
 }
 
 main().catch(showError);
