@@ -43,6 +43,9 @@ def named_keys() -> set[str]:
         text = script.read_text(encoding="utf-8")
         keys.update(re.findall(r'\bt\(\s*"([a-z_.]+)"', text))
         keys.update(re.findall(r'(?:button|actionButton)\(\s*"([a-z_.]+)"', text))
+        # transcript panes: textKey(key, ...), labelled(id, key), field(id, key)
+        keys.update(re.findall(r'\btextKey\(\s*"([a-z_.]+)"', text))
+        keys.update(re.findall(r'\b(?:labelled|field)\((?:"[^"]*"|\w+),\s*"([a-z_.]+)"', text))
     for family, values in FAMILIES.items():
         keys.update(f"{family}.{value}" for value in values)
     return keys

@@ -2,6 +2,7 @@
 import { api } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
+import { mountTranscriptEditor } from "/static/js/transcript_editor.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
 const STAGES = [
@@ -178,6 +179,7 @@ async function main() {
   bindLanguageSwitch(() => {
     renderState();
     if (page.courtroom.room) renderRoom(page.courtroom.room);
+    page.transcript?.refresh();
   });
   renderState();
   document.getElementById("set-stage").addEventListener("click", () =>
@@ -207,6 +209,11 @@ async function main() {
     notice(t("device.denied"));
   }
   courtroom.connect();
+  mountTranscriptEditor({
+    courtroom, hearingId, role: page.you?.role, root: document.getElementById("transcript-panel"),
+  }).then((transcript) => {
+    page.transcript = transcript;
+  }, (error) => notice(t("error.generic", { message: error.message })));
   await courtroom.wantMedia();
 }
 

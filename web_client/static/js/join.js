@@ -3,6 +3,7 @@ import { api, describeError, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
+import { mountTranscriptPane } from "/static/js/transcript_pane.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
 const state = { me: null, hearing: null, stream: null, courtroom: null, meterTimer: null, net: null };
@@ -223,6 +224,10 @@ async function enterCourtroom() {
   bindControls();
   bindLeave();
   courtroom.connect();
+  state.transcript = mountTranscriptPane({
+    courtroom, role: state.me.role, drawer: document.getElementById("transcript-drawer"),
+    opener: document.getElementById("transcript-open"),
+  });
   await courtroom.wantMedia();
 }
 
@@ -235,6 +240,7 @@ async function main() {
     if (state.hearing) document.getElementById("lobby-time").textContent = formatTime(state.hearing.scheduled_start);
     if (state.courtroom?.room) renderRoom(state.courtroom.room);
     syncControls();
+    state.transcript?.refresh();
   });
   try {
     state.me = await signIn();
