@@ -347,6 +347,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         app[RECORDINGS] = recordings
         app[RECORDING_STATUS] = recordings
         await recordings.recover_all()
+        await recordings.restart_in_session()
         try:
             yield
         finally:

@@ -8,10 +8,13 @@ REST transitions (``hearing_server.web.keys.TRANSITION_LISTENERS``).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import col, select
 
 from hearing_server.clock import Clock
 from hearing_server.db import Database
@@ -19,6 +22,7 @@ from hearing_server.eventlog import append_event
 from hearing_server.exceptions import NotFound
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import get_hearing
+from hearing_server.models import Hearing, HearingEvent
 from hearing_server.recordings import NewSegment, add_segment, recordings_root
 from recording import ClosedSegment, recover_hearing
 from signaling.courtroom import CourtroomRegistry
@@ -28,7 +32,17 @@ from signaling.recording_live import LiveRecording, gap_to_json, segment_to_json
 from signaling.recording_status import RecordingStatus
 
 log = logging.getLogger(__name__)
+RECORDING_STATE_EVENTS = ("recording.started", "recording.paused", "recording.resumed",
+                          "recording.stopped")  # fmt: skip
 Emit = Callable[[str, Any, str], Awaitable[None]]
+
+
+def last_pause_reason(events: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The reason the recording was paused for when the log ends, or None if it was not."""
+    reason: str | None = None
+    for kind, payload in events:
+        reason = str(payload.get("reason")) if kind == "recording.paused" else None
+    return reason
 
 
 class RecordingControl:
@@ -64,6 +78,7 @@ class RecordingControl:
 
     async def start(self, hearing_id: int) -> None:
         room = await self.registry.open(hearing_id)
+        origin = await self._timeline_origin(hearing_id)
         recording = self.recordings.get(hearing_id)
         if recording is None:
             media = room.media
@@ -91,7 +106,9 @@ class RecordingControl:
             self.recordings[hearing_id] = recording
             if isinstance(media, HearingMedia):
                 media.set_packet_tap(recording.tap)
-        await recording.start()
+            await recording.start(origin_epoch_s=origin)
+        else:
+            await recording.start()
         await self._set_status(hearing_id, self._status(hearing_id).started())
 
     async def pause(self, hearing_id: int, reason: str) -> None:
@@ -172,6 +189,41 @@ class RecordingControl:
                 session, hearing_id, row, event_kind=kind, event_payload=payload,
                 at=self.clock.now(),
             )  # fmt: skip
+
+    async def _recording_events(self, hearing_id: int) -> list[tuple[str, dict[str, Any]]]:
+        async with self.database.read() as session:
+            rows = await session.exec(
+                select(HearingEvent.kind, HearingEvent.payload)
+                .where(HearingEvent.hearing_id == hearing_id)
+                .where(col(HearingEvent.kind).in_(RECORDING_STATE_EVENTS))
+                .order_by(col(HearingEvent.seq))
+            )
+            return [(kind, json.loads(payload)) for kind, payload in rows.all()]
+
+    async def _timeline_origin(self, hearing_id: int) -> float | None:
+        """When this hearing's recording first started (its timeline's zero), if it ever did."""
+        for kind, payload in await self._recording_events(hearing_id):
+            if kind == "recording.started" and "origin_epoch_ms" in payload:
+                return int(payload["origin_epoch_ms"]) / 1000
+        return None
+
+    async def restart_in_session(self) -> None:
+        """At start-up, after recovery: hearings still in session are recorded again, on the
+        same timeline, paused again if the judge had paused them."""
+        async with self.database.read() as session:
+            rows = await session.exec(
+                select(Hearing.id).where(Hearing.state == HearingState.IN_SESSION.value)
+            )
+            hearing_ids = [hid for hid in rows.all() if hid is not None]
+        for hearing_id in hearing_ids:
+            try:
+                reason = last_pause_reason(await self._recording_events(hearing_id))
+                await self.start(hearing_id)
+                if reason is not None:
+                    await self.pause(hearing_id, reason)
+                log.info("hearing %s: recording restarted (paused: %s)", hearing_id, reason)
+            except Exception:
+                log.exception("hearing %s: restarting the recording failed", hearing_id)
 
     async def recover_all(self) -> None:
         """At start-up: remux segments a crash left open and put them and the gap on record."""

@@ -97,15 +97,19 @@ class LiveRecording:
     def active(self) -> bool:
         return self._recorder is not None and not self._recorder.paused
 
-    async def start(self) -> None:
+    async def start(self, *, origin_epoch_s: float | None = None) -> None:
+        """Start (or resume) recording. ``origin_epoch_s``: when this hearing's recording first
+        started, to continue its timeline (after a restart); None starts the timeline now."""
         if self._recorder is not None:
             if self._recorder.paused:
                 self._recorder.resume()
                 await self._log_event("recording.resumed", {})
             return
+        now_epoch, now_monotonic = time.time(), time.monotonic()
+        origin = now_epoch if origin_epoch_s is None else origin_epoch_s
         config = RecorderConfig(
             hearing_id=str(self.hearing_id), hearing_dir=self.directory,
-            origin_monotonic_s=time.monotonic(), origin_epoch_s=time.time(),
+            origin_monotonic_s=now_monotonic - (now_epoch - origin), origin_epoch_s=origin,
             segment_s=self.segment_s,
         )  # fmt: skip
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -115,7 +119,10 @@ class LiveRecording:
         )  # fmt: skip
         self._recorder.start()
         self._watchdog = self._loop.create_task(self._watch_inbox(self._recorder))
-        await self._log_event("recording.started", {"directory": self.directory.name})
+        started = {"directory": self.directory.name, "origin_epoch_ms": round(origin * 1000)}
+        if origin_epoch_s is not None:
+            started["continues_timeline"] = True
+        await self._log_event("recording.started", started)
 
     async def pause(self, reason: str) -> None:
         if self._recorder is not None and not self._recorder.paused:

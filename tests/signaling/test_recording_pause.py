@@ -57,6 +57,8 @@ async def test_pause_needs_the_judge_and_an_allowed_reason(courtroom: dict[str, 
     log = (await api.get(f"/api/hearings/{hid}/events")).body
     assert log["intact"] is True
     recording = [(e["kind"], e["payload"]) for e in log["events"] if e["kind"].startswith("rec")]
+    origin = recording[0][1].pop("origin_epoch_ms")
+    assert isinstance(origin, int)
     assert recording == [
         ("recording.started", {"directory": str(hid)}),
         ("recording.paused", {"reason": "non_public_evidence"}),
