@@ -40,3 +40,15 @@ class UnreadableSegment(RecordingError):
     """A segment left by a crash cannot be demuxed or has no usable metadata."""
 
     code = "recording_unreadable_segment"
+
+
+class NothingToExport(RecordingError):
+    """The hearing has no recorded segment to export."""
+
+    code = "nothing_recorded"
+
+
+class ExportFailed(RecordingError):
+    """A segment could not be read or the export could not be written."""
+
+    code = "export_failed"
