@@ -23,6 +23,7 @@ from hearing_server.web import (
     staff_routes,
     transcript_routes,
 )
+from hearing_server.web.export_routes import attach_exports
 from hearing_server.web.keys import (
     CLOCK,
     DATABASE,
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     ):
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it
+    attach_exports(app)  # after signaling: export progress goes to the courtrooms
     if WEB_CLIENT_DIR.is_dir():
         app.router.add_static("/static/", WEB_CLIENT_DIR, follow_symlinks=False)
     return app

@@ -1,4 +1,4 @@
-"""``hearing-server`` command line: serve, dev-cert, staff, hearing, events."""
+"""``hearing-server`` command line: serve, dev-cert, staff, hearing, events, exports."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from hearing_server.clock import SystemClock
 from hearing_server.db import Database
 from hearing_server.eventlog import verify_hearing_log
 from hearing_server.exceptions import HearingServerError, ValidationFailed
+from hearing_server.export_cli import LANGUAGES, export_tracks_command, export_video_command
 from hearing_server.hearing_state import HearingState
 from hearing_server.hearings import (
     HearingAccess,
@@ -121,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     verify = events.add_parser("verify", help="check a hearing's hash chain")
     _common(verify)
     verify.add_argument("hearing_id", type=int)
+
+    video = commands.add_parser("export-video", help="the hearing's recording as one MP4")
+    _common(video)
+    video.add_argument("hearing_id", type=int)
+    video.add_argument("--out", type=Path, required=True, help="the MP4 to write")
+    video.add_argument("--lang", choices=LANGUAGES, default="zh-CN", help="labels and chapters")
+    tracks = commands.add_parser("export-tracks", help="the original tracks, not re-encoded")
+    _common(tracks)
+    tracks.add_argument("hearing_id", type=int)
+    tracks.add_argument("--out", type=Path, required=True, help="folder to write into")
     return parser
 
 
@@ -333,6 +344,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"fingerprint (SHA-256 of SubjectPublicKeyInfo): {seal.fingerprint}")
         print(f"private key: {seal.path}")
         return 0
+    if args.command == "export-video":
+        return export_video_command(settings, args.hearing_id, args.out, args.lang)
+    if args.command == "export-tracks":
+        return export_tracks_command(settings, args.hearing_id, args.out)
     if args.command == "staff":
         return asyncio.run(staff_add(settings, args, _read_password()))
     if args.command == "hearing" and args.hearing_command == "create":

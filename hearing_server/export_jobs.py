@@ -1,0 +1,243 @@
+"""Export jobs: one hearing's export built in the background, with progress, for the clerk.
+
+A job runs one registered kind (``register_export_kind``): "video" (the MP4) and "tracks"
+(the original tracks in a ZIP) are built in; other packages add theirs. A kind is an async
+function that may read the database on the event loop and must do its heavy work through
+``ExportRequest.run_in_worker``: a dedicated thread at a lower CPU priority (its threads,
+libx264's included, inherit it), one export at a time, so live hearings keep their share of
+the machine. Progress (0..1) reaches ``notify`` at most every 1 % and every 0.5 s.
+Jobs live in memory; their files stay in ``DATA/exports/<hearing_id>/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+import zipfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hearing_server.db import Database
+from hearing_server.exceptions import HearingServerError, NotFound
+from hearing_server.export_inputs import load_export_inputs
+from hearing_server.settings import Settings
+from recording.exceptions import RecordingError
+from recording.export_tracks import export_tracks
+from recording.export_video import export_video
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Progress = Callable[[float], None]
+Notify = Callable[[int, dict[str, Any]], Awaitable[None]]
+WORKER_NICENESS = 10
+NOTIFY_INTERVAL_S = 0.5
+
+
+class ExportCancelled(Exception):
+    """The server is shutting down; the job's partial output is thrown away."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What a kind's builder gets: where to write, and how to run heavy work."""
+
+    hearing_id: int
+    database: Database
+    settings: Settings
+    work_dir: Path  # an empty folder of this job's own
+    language: str
+    run_in_worker: Callable[..., Awaitable[Any]]
+
+
+ExportBuilder = Callable[[ExportRequest, Progress], Awaitable[Path]]
+_KINDS: dict[str, ExportBuilder] = {}
+
+
+def register_export_kind(kind: str, builder: ExportBuilder) -> None:
+    """Make ``kind`` available to ``POST /api/hearings/{hid}/exports``; the builder returns the
+    finished file, which must be inside ``request.work_dir``."""
+    if not kind.isidentifier() or len(kind) > 32:
+        raise ValueError(f"export kind {kind!r} must be a short identifier")
+    _KINDS[kind] = builder
+
+
+def export_kinds() -> list[str]:
+    return sorted(_KINDS)
+
+
+@dataclass
+class ExportJob:
+    id: str
+    hearing_id: int
+    kind: str
+    actor: str
+    state: str = "running"
+    progress: float = 0.0
+    error: str | None = None
+    path: Path | None = None
+    size: int | None = None
+    sha256: str | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "state": self.state,
+                                "progress": round(self.progress, 4)}  # fmt: skip
+        if self.error is not None:
+            data["error"] = self.error
+        if self.path is not None:
+            data.update(filename=self.path.name, size=self.size, sha256=self.sha256)
+        return data
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+
+
+class ExportJobs:
+    def __init__(self, *, database: Database, settings: Settings, notify: Notify) -> None:
+        self.database, self.settings, self.notify = database, settings, notify
+        self.jobs: dict[str, ExportJob] = {}
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="export", initializer=_lower_priority
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, hearing_id: int, kind: str, *, actor: str, language: str) -> ExportJob:
+        if kind not in _KINDS:
+            raise ValueError(f"unknown export kind {kind!r}")
+        job = ExportJob(secrets.token_hex(8), hearing_id, kind, actor)
+        self.jobs[job.id] = job
+        task = asyncio.get_running_loop().create_task(self._run(job, language))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        log.info("hearing %s: export %s (%s) started by %s", hearing_id, job.id, kind, actor)
+        return job
+
+    def list(self, hearing_id: int) -> list[ExportJob]:
+        return [job for job in self.jobs.values() if job.hearing_id == hearing_id]
+
+    def get(self, hearing_id: int, export_id: str) -> ExportJob:
+        job = self.jobs.get(export_id)
+        if job is None or job.hearing_id != hearing_id:
+            raise NotFound("no such export")
+        return job
+
+    async def _run(self, job: ExportJob, language: str) -> None:
+        loop = asyncio.get_running_loop()
+        work_dir = self.settings.data_dir / "exports" / str(job.hearing_id) / job.id
+        last_sent = [0.0, -1.0]
+
+        def progress(fraction: float) -> None:  # called on the worker thread
+            if job.cancel.is_set():
+                raise ExportCancelled("the server is shutting down")
+            job.progress = max(job.progress, min(0.999, fraction))
+            now = time.monotonic()
+            if job.progress - last_sent[1] >= 0.01 and now - last_sent[0] >= NOTIFY_INTERVAL_S:
+                last_sent[:] = [now, job.progress]
+                loop.call_soon_threadsafe(self._spawn_notify, job)
+
+        async def run_in_worker(function: Callable[..., T], *args: Any) -> T:
+            return await loop.run_in_executor(self._executor, function, *args)
+
+        try:
+            work_dir.mkdir(parents=True, exist_ok=False)
+            request = ExportRequest(job.hearing_id, self.database, self.settings, work_dir,
+                                    language, run_in_worker)  # fmt: skip
+            path = await _KINDS[job.kind](request, progress)
+            if work_dir.resolve() not in path.resolve().parents:
+                raise RuntimeError(f"export kind {job.kind} wrote outside its folder")
+            job.sha256 = await run_in_worker(_sha256, path)
+            job.size = path.stat().st_size
+            job.path, job.state, job.progress = path, "done", 1.0
+            log.info("hearing %s: export %s done (%s, %d bytes)",
+                     job.hearing_id, job.id, path.name, job.size)  # fmt: skip
+        except (HearingServerError, RecordingError, ExportCancelled) as exc:
+            job.state, job.error = "failed", _message(exc)
+            log.warning("hearing %s: export %s failed: %s", job.hearing_id, job.id, job.error)
+        except Exception:
+            job.state, job.error = "failed", "the export failed; the server logged why"
+            log.exception("hearing %s: export %s failed", job.hearing_id, job.id)
+        if job.state == "failed":
+            shutil.rmtree(work_dir, ignore_errors=True)
+        await self._notify(job)
+
+    def _spawn_notify(self, job: ExportJob) -> None:
+        task = asyncio.get_running_loop().create_task(self._notify(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _notify(self, job: ExportJob) -> None:
+        try:
+            await self.notify(job.hearing_id, job.to_json())
+        except Exception:
+            log.exception("hearing %s: export %s progress not sent", job.hearing_id, job.id)
+
+    async def close(self) -> None:
+        for job in self.jobs.values():
+            job.cancel.set()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self._executor.shutdown(wait=True)
+
+
+def _message(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+async def _inputs(request: ExportRequest) -> Any:
+    async with request.database.read() as session:
+        return await load_export_inputs(
+            session, request.hearing_id, data_dir=request.settings.data_dir,
+            language=request.language, time_zone=request.settings.time_zone,
+        )  # fmt: skip
+
+
+async def build_video(request: ExportRequest, progress: Progress) -> Path:
+    inputs = await _inputs(request)
+    if inputs.plan is None:
+        raise NotFound("nothing was recorded for this hearing")
+    out = request.work_dir / f"hearing-{request.hearing_id}.mp4"
+    await request.run_in_worker(lambda: export_video(inputs.plan, out, progress=progress))
+    return out
+
+
+def _zip_folder(folder: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
+        for item in sorted(folder.iterdir()):
+            bundle.write(item, f"{folder.name}/{item.name}")
+
+
+async def build_tracks(request: ExportRequest, progress: Progress) -> Path:
+    inputs = await _inputs(request)
+    if not inputs.segments:
+        raise NotFound("nothing was recorded for this hearing")
+    folder = request.work_dir / f"hearing-{request.hearing_id}-tracks"
+    archive = request.work_dir / f"hearing-{request.hearing_id}-tracks.zip"
+
+    def build() -> None:
+        export_tracks(str(request.hearing_id), inputs.segments, folder,
+                      progress=lambda f: progress(f * 0.9))  # fmt: skip
+        _zip_folder(folder, archive)
+        shutil.rmtree(folder)
+
+    await request.run_in_worker(build)
+    return archive
+
+
+register_export_kind("video", build_video)
+register_export_kind("tracks", build_tracks)
