@@ -20,6 +20,7 @@ from hearing_server.web import (
     party_routes,
     probe_routes,
     recording_routes,
+    signing_routes,
     staff_routes,
     transcript_routes,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         probe_routes,
         transcript_routes,
         recording_routes,
+        signing_routes,
         page_routes,
     ):
         app.router.add_routes(module.routes)

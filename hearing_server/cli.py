@@ -1,4 +1,4 @@
-"""``hearing-server`` command line: serve, dev-cert, staff, hearing, events, exports."""
+"""``hearing-server`` command line: serve, dev-cert, staff, hearing, events, exports, bundles."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from hearing_server.app import create_app
+from hearing_server.bundle import build_bundle
 from hearing_server.clock import SystemClock
 from hearing_server.db import Database
 from hearing_server.eventlog import verify_hearing_log
@@ -40,6 +41,8 @@ from hearing_server.seal import load_or_create_seal
 from hearing_server.settings import Settings, load_settings
 from hearing_server.staff import create_staff, find_staff
 from hearing_server.tls import make_dev_certificate, server_ssl_context
+from transcript.verify import add_arguments as add_verify_arguments
+from transcript.verify import run as run_verify
 
 log = logging.getLogger("hearing_server")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -118,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="seal_command", required=True
     )
     _common(seal.add_parser("show", help="print the seal's public key and fingerprint"))
+
+    bundle = commands.add_parser(
+        "export-bundle", help="write a hearing's sealed bundle (transcript, recording, signatures)"
+    )
+    _common(bundle)
+    bundle.add_argument("hearing_id", type=int)
+    bundle.add_argument("--out", type=Path, required=True, help="the zip to write")
+    bundle.add_argument("--video", type=Path, help="the exported composite MP4 to include")
+    verify_bundle = commands.add_parser(
+        "verify", help="check a sealed bundle offline (seal, hashes, signatures, event log)"
+    )
+    add_verify_arguments(verify_bundle)
 
     verify = events.add_parser("verify", help="check a hearing's hash chain")
     _common(verify)
@@ -317,6 +332,31 @@ async def events_verify(settings: Settings, hearing_id: int) -> int:
     return 0
 
 
+async def export_bundle(settings: Settings, args: argparse.Namespace) -> int:
+    database = await _with_database(settings)
+    last = [-1]
+
+    def progress(fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent // 10 != last[0] // 10:
+            last[0] = percent
+            print(f"\rwriting bundle: {percent:3d} %", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = await build_bundle(
+            database, settings, args.hearing_id, args.out, clock=SystemClock(),
+            composite=args.video, progress=progress,
+        )  # fmt: skip
+    finally:
+        await database.close()
+    print(file=sys.stderr)
+    print(f"bundle: {summary.path} ({summary.files} files)")
+    print(f"signed: {summary.signed}, refused: {summary.refused}")
+    print(f"manifest SHA-256: {summary.manifest_sha256}")
+    print(f"sealed with court seal {summary.seal_fingerprint}")
+    return 0
+
+
 def _print_hearing(result: dict[str, Any]) -> None:
     hearing = result["hearing"]
     print(
@@ -348,6 +388,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return export_video_command(settings, args.hearing_id, args.out, args.lang)
     if args.command == "export-tracks":
         return export_tracks_command(settings, args.hearing_id, args.out)
+    if args.command == "export-bundle":
+        return asyncio.run(export_bundle(settings, args))
+    if args.command == "verify":
+        return run_verify(args)
     if args.command == "staff":
         return asyncio.run(staff_add(settings, args, _read_password()))
     if args.command == "hearing" and args.hearing_command == "create":

@@ -13,6 +13,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hearing_server import signing_models  # noqa: F401  (its tables join the schema)
 from hearing_server.exceptions import ConfigError
 from hearing_server.models import metadata
 

@@ -21,6 +21,7 @@ from hearing_server.hearings import access_hearing
 from hearing_server.models import Participant
 from hearing_server.participants import resolve_party_session
 from hearing_server.principals import Principal
+from hearing_server.signer_keys import bind_on_identity_confirmed
 from hearing_server.web.keys import (
     CLOCK,
     DATABASE,
@@ -210,6 +211,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 return await self._recording(room, me, message)
             change = await self._act(room, me, message)
             await self.courtrooms.record(room, info["actor"], change)
+            if isinstance(message, m.ConfirmIdentity) and change.events:
+                await self._bind_signer_key(room.hearing_id, message.participant_id, info)
             return {"version": room.state.version}
 
     async def _recording(
@@ -296,6 +299,13 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sid is not None:
             await self.leave_room(sid, room.channel)
             self.courtrooms.spawn(self.disconnect(sid), f"hearing {room.hearing_id} drop {pid}")
+
+    async def _bind_signer_key(self, hearing_id: int, pid: int, info: dict[str, Any]) -> None:
+        """Identity confirmed: the key the participant registered so far becomes theirs."""
+        async with self.app[DATABASE].write() as session:
+            await bind_on_identity_confirmed(
+                session, hearing_id, pid, actor=info["actor"], now=self.app[CLOCK].now()
+            )
 
     async def _store_identity(self, hearing_id: int, participant_id: int) -> None:
         async with self.app[DATABASE].write() as session:

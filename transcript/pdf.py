@@ -216,7 +216,9 @@ def render_pdf(
     *,
     locale: Locale = Locale.ZH,
     font: PdfFont | None = None,
+    last_pages: Callable[[Canvas, str], None] | None = None,
 ) -> bytes:
+    """``last_pages(canvas, font_name)`` may draw pages after the record (the signatures)."""
     font_name = register_font(font or PdfFont())
     labels = TEXT_LABELS[locale]
     buffer = io.BytesIO()
@@ -247,6 +249,8 @@ def render_pdf(
         writer.gap(8)
         writer.paragraph(f"{labels['record_hash']}{labels['colon']}{transcript.canonical_sha256()}")
         writer.close()
+        if last_pages is not None:
+            last_pages(canvas, font_name)
         canvas.save()
     except (ValueError, KeyError, OSError) as error:
         raise RenderError(f"cannot render the transcript as PDF: {error}") from error

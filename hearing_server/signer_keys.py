@@ -1,0 +1,217 @@
+"""Signer keys: each signer's ECDSA P-256 public key, made non-extractable in their browser.
+
+A party's browser registers its key (SPKI) as soon as it has a session; the key becomes usable
+for signing when the judge confirms the party's identity: the fingerprint (SHA-256 of the DER
+SPKI) is then written to the hearing's event log against the participant
+(``signer_key.bound``). A key registered after that confirmation stays unusable, and a key is
+usable only from the session that registered it. Judge and clerk are known by their staff
+sign-in, so their keys are bound at registration.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hearing_server.eventlog import append_event
+from hearing_server.exceptions import Forbidden, ValidationFailed
+from hearing_server.hearings import HearingAccess, get_hearing
+from hearing_server.models import STAFF_PARTICIPANT_ROLES, Hearing, Participant
+from hearing_server.principals import PartyPrincipal, Principal
+from hearing_server.signing_models import SignerKey
+
+log = logging.getLogger(__name__)
+MAX_SPKI_BYTES = 512
+SIGNING_ROLES = frozenset(
+    {"judge", "clerk", "plaintiff", "defendant", "agent", "witness", "interpreter"}
+)
+
+
+class KeyRefused(Forbidden):
+    """The key named in a signature cannot sign for this caller (and why)."""
+
+    code = "key_not_registered"
+
+
+def parse_spki(der: bytes) -> ec.EllipticCurvePublicKey:
+    """A DER SubjectPublicKeyInfo holding a P-256 public key, or ``ValidationFailed``."""
+    if not 0 < len(der) <= MAX_SPKI_BYTES:
+        raise ValidationFailed("public key: not a P-256 SubjectPublicKeyInfo")
+    try:
+        key = serialization.load_der_public_key(der)
+    except (ValueError, TypeError):
+        raise ValidationFailed("public key: not a DER SubjectPublicKeyInfo") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise ValidationFailed("public key: must be ECDSA on P-256")
+    return key
+
+
+def spki_fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def spki_pem(der: bytes) -> bytes:
+    return parse_spki(der).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def decode_base64(value: str, what: str, *, max_bytes: int) -> bytes:
+    if len(value) > (max_bytes * 4) // 3 + 4:
+        raise ValidationFailed(f"{what} is too large", fields={what: f"at most {max_bytes} bytes"})
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(f"{what} is not base64", fields={what: "base64"}) from None
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    kind: str  # "party" | "staff"
+    session_id: int
+
+    @classmethod
+    def of(cls, principal: Principal) -> SessionRef:
+        kind = "party" if isinstance(principal, PartyPrincipal) else "staff"
+        return cls(kind, principal.session_id)
+
+
+def signer_of(access: HearingAccess) -> Participant:
+    """The caller's seat in the hearing, if that seat may sign."""
+    participant = access.participant
+    if participant is None or participant.id is None:
+        raise Forbidden("you have no seat in this hearing")
+    if participant.role not in SIGNING_ROLES:
+        raise Forbidden(f"a {participant.role} does not sign the transcript")
+    return participant
+
+
+def key_to_json(key: SignerKey) -> dict[str, object]:
+    return {
+        "fingerprint": key.fingerprint,
+        "bound": key.bound_at is not None,
+        "bound_by": key.bound_by or None,
+    }
+
+
+async def register_key(
+    session: AsyncSession, access: HearingAccess, der: bytes, *, actor: str, now: datetime
+) -> SignerKey:
+    """Store the caller's public key (idempotent per session); log it; bind a staff key."""
+    participant = signer_of(access)
+    assert participant.id is not None and access.hearing.id is not None
+    parse_spki(der)
+    fingerprint = spki_fingerprint(der)
+    ref = SessionRef.of(access.principal)
+    existing = (
+        await session.exec(
+            select(SignerKey).where(
+                SignerKey.participant_id == participant.id,
+                SignerKey.fingerprint == fingerprint,
+                SignerKey.session_kind == ref.kind,
+                SignerKey.session_id == ref.session_id,
+            )
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    hearing = await get_hearing(session, access.hearing.id, lock=True)
+    key = SignerKey(
+        hearing_id=access.hearing.id, participant_id=participant.id, fingerprint=fingerprint,
+        spki_der=der, session_kind=ref.kind, session_id=ref.session_id, registered_at=now,
+    )  # fmt: skip
+    staff = participant.role in STAFF_PARTICIPANT_ROLES
+    payload = {
+        "participant_id": participant.id,
+        "fingerprint": fingerprint,
+        "algorithm": "ECDSA-P256-SHA256",
+        "identity_confirmed_before": participant.identity_verified and not staff,
+    }
+    await append_event(
+        session, hearing, actor=actor, kind="signer_key.registered", payload=payload, at=now
+    )
+    if staff:
+        await _bind(session, hearing, key, actor=actor, by="staff_sign_in", now=now)
+    session.add(key)
+    await session.flush()
+    log.info("hearing %s participant %s: signer key %s registered",
+             access.hearing.id, participant.id, fingerprint[:16])  # fmt: skip
+    return key
+
+
+async def _bind(
+    session: AsyncSession, hearing: Hearing, key: SignerKey, *, actor: str, by: str, now: datetime
+) -> None:
+    key.bound_at = now
+    key.bound_by = by
+    session.add(key)
+    await append_event(
+        session, hearing, actor=actor, kind="signer_key.bound",
+        payload={"participant_id": key.participant_id, "fingerprint": key.fingerprint, "by": by},
+        at=now,
+    )  # fmt: skip
+
+
+async def bind_on_identity_confirmed(
+    session: AsyncSession, hearing_id: int, participant_id: int, *, actor: str, now: datetime
+) -> SignerKey | None:
+    """The judge confirmed the participant's identity: bind their latest registered key."""
+    key = (
+        await session.exec(
+            select(SignerKey)
+            .where(SignerKey.hearing_id == hearing_id, SignerKey.participant_id == participant_id)
+            .order_by(col(SignerKey.id).desc())
+        )
+    ).first()
+    if key is None or key.bound_at is not None:
+        return None
+    hearing = await get_hearing(session, hearing_id, lock=True)
+    await _bind(session, hearing, key, actor=actor, by="identity_confirmation", now=now)
+    await session.flush()
+    return key
+
+
+async def signing_key(
+    session: AsyncSession, access: HearingAccess, participant: Participant, fingerprint: str
+) -> SignerKey:
+    """The key with ``fingerprint`` if it may sign for this caller now; else ``KeyRefused``."""
+    rows = (
+        await session.exec(
+            select(SignerKey).where(
+                SignerKey.participant_id == participant.id, SignerKey.fingerprint == fingerprint
+            )
+        )
+    ).all()
+    if not rows:
+        raise KeyRefused("this key is not registered for you in this hearing")
+    ref = SessionRef.of(access.principal)
+    mine = [k for k in rows if (k.session_kind, k.session_id) == (ref.kind, ref.session_id)]
+    if not mine:
+        raise KeyRefused("this key was registered from another session")
+    bound = [k for k in mine if k.bound_at is not None]
+    if not bound:
+        raise KeyRefused(
+            "this key was registered after your identity was confirmed; it cannot sign"
+        )
+    return bound[0]
+
+
+async def bound_keys(session: AsyncSession, hearing_id: int) -> dict[int, SignerKey]:
+    """Each participant's latest bound key."""
+    rows = (
+        await session.exec(
+            select(SignerKey)
+            .where(SignerKey.hearing_id == hearing_id, col(SignerKey.bound_at).is_not(None))
+            .order_by(col(SignerKey.id))
+        )
+    ).all()
+    return {row.participant_id: row for row in rows}

@@ -1,0 +1,178 @@
+"""Signing over REST: signer keys, manifests, signatures, refusals, progress, the bundle.
+
+Thin adapters over ``hearing_server.signing.SigningDesk``; see docs/api.md and docs/bundle.md.
+Progress also reaches the courtroom live as the Socket.IO event ``signing``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from hearing_server.bundle import BundleNotReady, build_bundle
+from hearing_server.exceptions import PayloadTooLarge, ValidationFailed
+from hearing_server.hearings import access_hearing
+from hearing_server.signer_keys import MAX_SPKI_BYTES, decode_base64, key_to_json, register_key
+from hearing_server.signing import MAX_IMAGE_BYTES, SigningDesk
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.middleware import current_principal
+from hearing_server.web.validation import Fields, path_id, read_json_object
+from signaling.namespace import COURTROOMS
+
+routes = web.RouteTableDef()
+# A manifest lists every recording segment (~250 bytes each), so a long hearing's signature
+# request is larger than ordinary requests; it is read with this bound instead.
+MAX_SIGNATURE_REQUEST_BYTES = 4 * 1024 * 1024
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def desk(request: web.Request) -> SigningDesk:
+    app = request.app
+    return SigningDesk(
+        database=app[DATABASE], clock=app[CLOCK], data_dir=app[SETTINGS].data_dir,
+        courtrooms=app[COURTROOMS],
+    )  # fmt: skip
+
+
+async def _small_body(request: web.Request) -> Fields:
+    return Fields(
+        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    )
+
+
+async def _large_body(request: web.Request, max_bytes: int) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise ValidationFailed("send the request body as application/json")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+    raw = await request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("request body must be a JSON object")
+    return data
+
+
+def _hex64(fields: Fields, name: str) -> str:
+    value = fields.secret(name, max_length=64)
+    if value and not _HEX64.match(value):
+        fields.errors[name] = "64 lowercase hex digits"
+    return value
+
+
+@routes.post("/api/hearings/{hearing_id}/signer-key")
+async def register_key_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = await _small_body(request)
+    encoded = fields.secret("public_key", max_length=1024)
+    fields.check()
+    der = decode_base64(encoded, "public_key", max_bytes=MAX_SPKI_BYTES)
+    async with request.app[DATABASE].write() as session:
+        access = await access_hearing(session, principal, hearing_id)
+        key = await register_key(
+            session, access, der, actor=principal.actor, now=request.app[CLOCK].now()
+        )
+    return web.json_response({"key": key_to_json(key)}, status=201)
+
+
+@routes.get("/api/hearings/{hearing_id}/signing")
+async def signing_status_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    return web.json_response(await desk(request).status(principal, hearing_id))
+
+
+@routes.post("/api/hearings/{hearing_id}/signing/manifest")
+async def manifest_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = await _small_body(request)
+    fingerprint = _hex64(fields, "key_fingerprint")
+    image_sha256 = _hex64(fields, "signature_image_sha256")
+    fields.check()
+    manifest = await desk(request).issue_manifest(
+        principal, hearing_id, fingerprint=fingerprint, image_sha256=image_sha256
+    )
+    return web.json_response(
+        {
+            "manifest": manifest.to_bytes().decode("utf-8"),
+            "manifest_sha256": manifest.sha256,
+            "transcript_sha256": manifest.transcript_sha256,
+            "signed_at": manifest.signed_at,
+        }
+    )
+
+
+@routes.post("/api/hearings/{hearing_id}/signing/signatures")
+async def signature_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = Fields(await _large_body(request, MAX_SIGNATURE_REQUEST_BYTES))
+    manifest = fields.secret("manifest", max_length=MAX_SIGNATURE_REQUEST_BYTES)
+    signature = fields.secret("signature", max_length=200)
+    image = fields.secret("signature_image", max_length=MAX_IMAGE_BYTES * 2)
+    fields.check()
+    status = await desk(request).accept_signature(
+        principal,
+        hearing_id,
+        manifest_bytes=manifest.encode("utf-8"),
+        signature=decode_base64(signature, "signature", max_bytes=128),
+        image_png=decode_base64(image, "signature_image", max_bytes=MAX_IMAGE_BYTES),
+    )
+    return web.json_response(status, status=201)
+
+
+@routes.post("/api/hearings/{hearing_id}/signing/refusals")
+async def refusal_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    fields = await _small_body(request)
+    reason = fields.text("reason", max_length=2000)
+    fields.check()
+    status = await desk(request).refuse(principal, hearing_id, reason)
+    return web.json_response(status, status=201)
+
+
+@routes.get("/api/hearings/{hearing_id}/bundle")
+async def bundle_route(request: web.Request) -> web.StreamResponse:
+    """The sealed bundle as a zip download (judge, clerk or admin)."""
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    async with request.app[DATABASE].read() as session:
+        access = await access_hearing(session, principal, hearing_id)
+    access.require_manager()
+    settings = request.app[SETTINGS]
+    with tempfile.TemporaryDirectory(prefix="bundle-") as scratch:
+        out = Path(scratch) / f"hearing-{hearing_id}-bundle.zip"
+        try:
+            await build_bundle(
+                request.app[DATABASE], settings, hearing_id, out, clock=request.app[CLOCK]
+            )
+        except BundleNotReady as exc:
+            raise exc from None
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "application/zip",
+                "Content-Disposition": f'attachment; filename="{out.name}"',
+            }
+        )
+        await response.prepare(request)
+        handle = await asyncio.to_thread(out.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, 1 << 20):
+                await response.write(chunk)
+        finally:
+            handle.close()
+        await response.write_eof()
+        return response
