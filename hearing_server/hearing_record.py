@@ -1,9 +1,7 @@
 """Everything a hearing left on record, read back for signing and for the export bundle.
 
-The event log is the source: the transcript is rebuilt from its ``transcript.*`` events and
-the recording segments are the ``recording.segment_closed`` / ``segment_recovered`` events
-(their files under ``<data>/recordings/<hearing id>/``), so what gets signed is exactly what
-the hash chain holds.
+The transcript is rebuilt from the log's ``transcript.*`` events; the recording segments are
+the ``recording_segments`` rows (each written in the same transaction as its log event).
 """
 
 from __future__ import annotations
@@ -11,18 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.eventlog import load_events
 from hearing_server.hearings import get_hearing
-from hearing_server.models import Hearing, HearingEvent, Participant
+from hearing_server.models import Hearing, HearingEvent, Participant, RecordingSegment
 from hearing_server.participants import list_participants
+from hearing_server.recordings import list_segments, segment_file
 from transcript.manifest import SegmentRef
 
-SEGMENT_EVENTS = frozenset({"recording.segment_closed", "recording.segment_recovered"})
 PARTY_SIGNING_ROLES = frozenset({"plaintiff", "defendant", "agent", "witness", "interpreter"})
 LoggedEvent = tuple[str, dict[str, Any]]
 
@@ -48,31 +46,22 @@ class HearingRecord:
         return next((p for p in self.participants if p.id == participant_id), None)
 
 
-def recordings_dir(data_dir: Path, hearing_id: int) -> Path:
-    return data_dir / "recordings" / str(hearing_id)
+def _segment(data_dir: Path, row: RecordingSegment) -> SegmentFile:
+    ref = SegmentRef(
+        start_ms=row.start_ms, end_ms=row.end_ms,
+        path=f"recording/{PurePosixPath(row.path).name}", sha256=row.sha256,
+        size_bytes=row.size, participant_id=str(row.participant_id), kind=row.kind,
+    )  # fmt: skip
+    return SegmentFile(ref, segment_file(data_dir, row))
 
 
-def segments_from_log(events: Iterable[HearingEvent], directory: Path) -> list[SegmentFile]:
-    """Every segment the log records, in timeline order; bundle paths under ``recording/``."""
-    found: dict[str, SegmentFile] = {}
-    for row in events:
-        if row.kind not in SEGMENT_EVENTS:
-            continue
-        payload = json.loads(row.payload)
-        name = str(payload["file"])
-        if "/" in name or name.startswith("."):
-            continue  # never happens for files the recorder named; never leave the folder
-        ref = SegmentRef(
-            start_ms=int(payload["timeline_start_ms"]),
-            end_ms=int(payload["timeline_end_ms"]),
-            path=f"recording/{name}",
-            sha256=str(payload["sha256"]),
-            size_bytes=int(payload["size_bytes"]),
-            participant_id=str(payload["participant_id"]),
-            kind=str(payload["kind"]),
-        )
-        found[name] = SegmentFile(ref, directory / name)
-    return sorted(found.values(), key=lambda s: s.ref)
+async def recorded_segments(
+    session: AsyncSession, hearing_id: int, data_dir: Path
+) -> list[SegmentFile]:
+    """Every segment on record (``recording_segments``, written with its log event), in
+    timeline order, each named ``recording/<file name>`` as the bundle holds it."""
+    rows = await list_segments(session, hearing_id)
+    return sorted((_segment(data_dir, row) for row in rows), key=lambda s: s.ref)
 
 
 async def load_record(session: AsyncSession, hearing_id: int, data_dir: Path) -> HearingRecord:
@@ -82,7 +71,7 @@ async def load_record(session: AsyncSession, hearing_id: int, data_dir: Path) ->
         hearing=hearing,
         participants=await list_participants(session, hearing_id),
         events=events,
-        segments=segments_from_log(events, recordings_dir(data_dir, hearing_id)),
+        segments=await recorded_segments(session, hearing_id, data_dir),
     )
 
 

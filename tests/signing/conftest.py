@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from hearing_server.eventlog import append_event
-from hearing_server.hearings import get_hearing
+from hearing_server.recordings import NewSegment, add_segment
 from hearing_server.settings import Settings
 from hearing_server.web.keys import CLOCK, DATABASE
 from tests.signaling.conftest import courtroom  # noqa: F401  (the fixture)
@@ -74,20 +73,22 @@ class SigningRoom:
 
 
 async def log_segment(app: web.Application, hearing_id: int, path: Path, **extra: Any) -> None:
-    """Put a closed segment on record exactly as the live recorder does."""
+    """Put a closed segment on record exactly as the live recorder does (row + log event)."""
     data = await asyncio.to_thread(path.read_bytes)
-    payload = {
-        "file": path.name, "participant_id": extra.get("participant_id", 1),
-        "kind": extra.get("kind", "video"), "seq": 1, "size_bytes": len(data),
-        "duration_ms": 2000, "sha256": hashlib.sha256(data).hexdigest(),
-        "timeline_start_ms": extra.get("start_ms", 0), "timeline_end_ms": extra.get("end_ms", 2000),
-        "recovered": False,
-    }  # fmt: skip
+    segment = NewSegment(
+        participant_id=extra["participant_id"], kind=extra.get("kind", "video"),
+        track_id=f"{extra['participant_id']}-{extra.get('kind', 'video')}",
+        path=f"{hearing_id}/{path.name}", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        duration_ms=2000, start_ms=0, end_ms=2000,
+    )  # fmt: skip
+    payload = {"file": path.name, "participant_id": segment.participant_id, "kind": segment.kind,
+               "seq": 1, "size_bytes": segment.size, "duration_ms": 2000,
+               "sha256": segment.sha256, "timeline_start_ms": 0, "timeline_end_ms": 2000,
+               "recovered": False}  # fmt: skip
     async with app[DATABASE].write() as session:
-        hearing = await get_hearing(session, hearing_id, lock=True)
-        await append_event(
-            session, hearing, actor="system", kind="recording.segment_closed", payload=payload,
-            at=app[CLOCK].now(),
+        await add_segment(
+            session, hearing_id, segment, event_kind="recording.segment_closed",
+            event_payload=payload, at=app[CLOCK].now(),
         )  # fmt: skip
 
 
