@@ -148,6 +148,17 @@ async def load_events(session: AsyncSession, hearing_id: int) -> list[HearingEve
     return list(result.all())
 
 
+async def first_event_at(session: AsyncSession, hearing_id: int, kind: str) -> str | None:
+    """When the hearing's first event of this kind happened (its ``at``), if it did."""
+    result = await session.exec(
+        select(HearingEvent.at)
+        .where(HearingEvent.hearing_id == hearing_id, HearingEvent.kind == kind)
+        .order_by(col(HearingEvent.seq))
+        .limit(1)
+    )
+    return result.first()
+
+
 async def verify_hearing_log(session: AsyncSession, hearing_id: int) -> list[ChainProblem]:
     hearing = await session.get(Hearing, hearing_id)
     if hearing is None:

@@ -21,6 +21,7 @@ from hearing_server.db import Database
 from hearing_server.eventlog import append_event, load_events
 from hearing_server.hearings import get_hearing
 from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
+from signaling.quality import QualityBoard
 from signaling.room import Change, RoomState
 from signaling.transcript_live import new_transcript, rebuild_transcript
 from transcript.model import Transcript
@@ -40,6 +41,7 @@ class Courtroom:
     transcript: Transcript
     sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
+    quality: QualityBoard = field(default_factory=QualityBoard)  # for the staff's console
     # When the hearing's recording first started (the origin of the hearing timeline), once known.
     timeline_origin: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -389,9 +389,31 @@ class RecordingResume:
 
 RecordingMessage = RecordingPause | RecordingResume
 
+
+@dataclass(frozen=True)
+class QualityReport:
+    """What the sender's browser measured since its last report (see signaling/quality.py)."""
+
+    EVENT: ClassVar[str] = "quality_report"
+    loss: float
+    rtt_ms: int | None
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        loss = data.get("loss")
+        if isinstance(loss, bool) or not isinstance(loss, int | float) or not 0 <= loss <= 1:
+            raise BadMessage("loss must be a number from 0 to 1")
+        rtt = data.get("rtt_ms")
+        if rtt is not None and (
+            isinstance(rtt, bool) or not isinstance(rtt, int) or not 0 <= rtt <= 60_000
+        ):
+            raise BadMessage("rtt_ms must be null or an integer from 0 to 60000")
+        return cls(float(loss), rtt)
+
+
 Message = (
     Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
-    | SetStage | AcceptRules | Leave | TranscriptMessage | RecordingMessage
+    | SetStage | AcceptRules | Leave | TranscriptMessage | RecordingMessage | QualityReport
 )  # fmt: skip
 
 _MESSAGE_TYPES: tuple[type[Message], ...] = (
@@ -407,6 +429,7 @@ TRANSCRIPT_EVENTS = frozenset(cls.EVENT for cls in TRANSCRIPT_MESSAGES)
 PARSERS.update({cls.EVENT: cls.from_wire for cls in TRANSCRIPT_MESSAGES})
 PARSERS[RecordingPause.EVENT] = RecordingPause.from_wire
 PARSERS[RecordingResume.EVENT] = RecordingResume.from_wire
+PARSERS[QualityReport.EVENT] = QualityReport.from_wire
 
 
 def parse_message(event: str, data: Any) -> Message:

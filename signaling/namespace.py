@@ -48,6 +48,7 @@ COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
 RECORDINGS = web.AppKey("recordings", RecordingControl)
 CLOSED_TO_PARTIES = frozenset({HearingState.SCHEDULED, HearingState.SEALED})
+STAFF_ROLES = frozenset({"judge", "clerk"})
 # engineio closes the connection on frames over this; messages.py refuses payloads over
 # MAX_MESSAGE_BYTES politely first. engineio's default would be 1 MB.
 MAX_FRAME_BYTES = m.MAX_MESSAGE_BYTES + 4096
@@ -200,7 +201,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if isinstance(message, m.Join):
                 return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me),
                         "transcript": transcript_live.transcript_for(room, me),
-                        "recording": self.app[RECORDINGS].status(room.hearing_id)}  # fmt: skip
+                        "recording": self.app[RECORDINGS].status(room.hearing_id),
+                        "quality": self._quality_for(room, me)}  # fmt: skip
             if isinstance(message, m.TRANSCRIPT_MESSAGES):
                 return await transcript_live.handle(
                     self.courtrooms, room, me, info["actor"], message
@@ -209,6 +211,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 return await self._media(room, me, message)
             if isinstance(message, m.RecordingPause | m.RecordingResume):
                 return await self._recording(room, me, message)
+            if isinstance(message, m.QualityReport):
+                return await self._quality(room, me, message)
             change = await self._act(room, me, message)
             await self.courtrooms.record(room, info["actor"], change)
             if isinstance(message, m.ConfirmIdentity) and change.events:
@@ -226,6 +230,19 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         else:
             await control.resume(room.hearing_id)
         return {"recording": control.status(room.hearing_id)}
+
+    def _quality_for(self, room: Courtroom, me: int) -> list[dict[str, Any]]:
+        return room.quality.to_wire() if room.state.member(me).role in STAFF_ROLES else []
+
+    async def _quality(self, room: Courtroom, me: int, message: m.QualityReport) -> dict[str, Any]:
+        """Kept and sent to the hearing's judge and clerk only; never logged (it is not an act)."""
+        if not room.state.may_have_media(me):
+            raise WrongState("wait until the judge admits you")
+        quality = room.quality.report(me, message.loss, message.rtt_ms, now=self.courtrooms.now_s())
+        for pid, sid in room.sids.items():
+            if room.state.member(pid).role in STAFF_ROLES:
+                await self.emit("quality", quality.to_wire(), to=sid)
+        return {"level": quality.level.value}
 
     async def _media(
         self, room: Courtroom, me: int, message: m.Offer | m.IceCandidate

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hearing_server.clock import iso_utc
 from hearing_server.hearing_state import TRANSITIONS, HearingAction, HearingState
 from tests.support.api import ApiClient
+from tests.support.clock import FakeClock
 
 LIFE = [
     ("open_lobby", "open"),
@@ -95,3 +97,26 @@ async def test_editing_and_deleting_follow_the_state(
     by_day = await judge.get("/api/hearings?date=2026-05-11")
     assert [h["id"] for h in by_day.body["hearings"]] == [hid]
     assert (await judge.get("/api/hearings?date=2026-05-12")).body["hearings"] == []
+
+
+async def test_hearing_view_says_when_it_started_by_the_servers_clock(
+    hearing_with_parties: dict[str, Any], clock: FakeClock
+) -> None:
+    judge: ApiClient = hearing_with_parties["judge"]
+    hid = hearing_with_parties["hearing_id"]
+    before = await judge.get(f"/api/hearings/{hid}")
+    assert before.body["hearing"]["started_at"] is None
+    assert before.body["now"] == iso_utc(clock.now())
+    for action in ("open_lobby", "start", "recess"):
+        clock.advance(minutes=5)
+        assert (
+            await judge.post(f"/api/hearings/{hid}/transitions", {"action": action})
+        ).status == 200
+        if action == "start":
+            started = iso_utc(clock.now())
+    clock.advance(minutes=5)
+    assert (
+        await judge.post(f"/api/hearings/{hid}/transitions", {"action": "resume"})
+    ).status == 200
+    after = await judge.get(f"/api/hearings/{hid}")
+    assert after.body["hearing"]["started_at"] == started  # the first start, not the resume

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlmodel import col, delete
 
-from hearing_server.eventlog import append_event, event_to_json, load_events, verify_chain
+from hearing_server.clock import iso_utc
+from hearing_server.eventlog import (
+    append_event,
+    event_to_json,
+    first_event_at,
+    load_events,
+    verify_chain,
+)
 from hearing_server.exceptions import Conflict, Forbidden, ValidationFailed
 from hearing_server.hearing_state import HearingAction, HearingState, transition_to
 from hearing_server.hearings import (
@@ -116,11 +123,15 @@ async def get_hearing_route(request: web.Request) -> web.Response:
     async with request.app[DATABASE].read() as session:
         access = await access_hearing(session, principal, hearing_id)
         participants = await list_participants(session, hearing_id)
+        started_at = await first_event_at(session, hearing_id, "hearing.start")
     return web.json_response(
         {
-            "hearing": hearing_to_json(access.hearing, full=access.is_staff),
+            "hearing": hearing_to_json(access.hearing, full=access.is_staff)
+            | {"started_at": started_at},
             "participants": [participant_to_json(p, private=access.is_staff) for p in participants],
             "you": participant_to_json(access.participant) if access.participant else None,
+            # The server's clock: pages measure elapsed times against it, not the device's.
+            "now": iso_utc(request.app[CLOCK].now()),
         }
     )
 

@@ -20,6 +20,7 @@ FAMILIES = {
     "status": ["connected", "disconnected"],
     "hearing": ["removed", "denied", "left", "over"],
     "lobby": ["not_open"],
+    "quality": ["good", "fair", "poor", "figures"],
     "net": ["good", "poor", "running", "failed", "figures", "advice.latency", "advice.bandwidth",
             "advice.audio_only"],
     "error": ["invalid", "other_hearing", "revoked", "used", "not_yet_valid", "expired",

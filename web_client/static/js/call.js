@@ -5,6 +5,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 const SLOTS = 7;
 const GATHER_TIMEOUT_MS = 5000;
 const NOT_OPEN_RETRY_MS = 3000;
+const QUALITY_INTERVAL_MS = 5000;
 // Refusals the server words this way (signaling/namespace.py); pages show their own text.
 export const REFUSALS = {
   "the courtroom is not open": "not_open",
@@ -40,6 +41,8 @@ export class Courtroom extends EventTarget {
     this.iceServers = [];
     this.mediaWanted = false;
     this.negotiating = false;
+    this.quality = new Map(); // participant id -> last level (staff only receive these)
+    this.lostSeen = null; // inbound packet counters at the last quality report
   }
 
   emit(name, detail) {
@@ -64,6 +67,7 @@ export class Courtroom extends EventTarget {
     this.socket.on("media_failed", () => this.mediaWanted && this.startMedia());
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
+    this.socket.on("quality", (quality) => this.setQuality([quality]));
     this.socket.on("error", (error) => this.emit("server-error", error));
     this.socket.on("disconnect", (reason) => {
       if (reason !== "io client disconnect") this.emit("reconnecting");
@@ -83,6 +87,7 @@ export class Courtroom extends EventTarget {
     if (!reply.ok) return this.emit("server-error", reply.error);
     this.me = reply.you;
     this.iceServers = reply.ice_servers;
+    this.setQuality(reply.quality || []);
     this.emit("connected");
     this.setRoom(reply.room);
     if (this.mediaWanted && this.myStatus() === "admitted") await this.startMedia();
@@ -92,6 +97,51 @@ export class Courtroom extends EventTarget {
     const reply = await this.socket.emitWithAck(event, data);
     if (!reply.ok) this.emit("server-error", reply.error);
     return reply;
+  }
+
+  setQuality(list) {
+    for (const quality of list) this.quality.set(quality.participant_id, quality);
+    if (list.length) this.emit("quality", this.quality);
+  }
+
+  // Every few seconds while media flows: the share of packets lost (received by us, or sent by
+  // us as the server's receiver reports say) and the round trip to the server.
+  startQualityReports() {
+    if (this.qualityTimer) return;
+    this.qualityTimer = setInterval(() => this.reportQuality().catch(() => {}), QUALITY_INTERVAL_MS);
+  }
+
+  async reportQuality() {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== "connected" || !this.socket.connected) return;
+    const stats = await pc.getStats();
+    let lost = 0;
+    let received = 0;
+    let sentLoss = 0;
+    let rtt = null;
+    let pairId = null;
+    stats.forEach((report) => {
+      if (report.type === "inbound-rtp") {
+        lost += Math.max(0, report.packetsLost || 0);
+        received += report.packetsReceived || 0;
+      } else if (report.type === "remote-inbound-rtp") {
+        sentLoss = Math.max(sentLoss, report.fractionLost || 0);
+      } else if (report.type === "transport") {
+        pairId = report.selectedCandidatePairId;
+      }
+    });
+    const pair = pairId ? stats.get(pairId) : null;
+    if (pair && typeof pair.currentRoundTripTime === "number") {
+      rtt = Math.round(pair.currentRoundTripTime * 1000);
+    }
+    const before = this.lostSeen || { lost: 0, received: 0 };
+    this.lostSeen = { lost, received };
+    const newLost = Math.max(0, lost - before.lost);
+    const newReceived = Math.max(0, received - before.received);
+    const inLoss = newLost + newReceived > 0 ? newLost / (newLost + newReceived) : 0;
+    const loss = Math.min(1, Math.max(inLoss, sentLoss));
+    const rttMs = rtt === null ? null : Math.min(rtt, 60000);
+    await this.socket.emitWithAck("quality_report", { loss, rtt_ms: rttMs });
   }
 
   myStatus() {
@@ -167,6 +217,8 @@ export class Courtroom extends EventTarget {
       if (this.pc) this.pc.close();
       const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
       this.pc = pc;
+      this.lostSeen = null;
+      this.startQualityReports();
       if (this.publish && this.localStream) {
         for (const track of [
           this.localStream.getAudioTracks()[0],
@@ -234,6 +286,7 @@ export class Courtroom extends EventTarget {
 
   end(reason) {
     this.mediaWanted = false;
+    clearInterval(this.qualityTimer);
     if (this.pc) this.pc.close();
     this.pc = null;
     this.emit("ended", reason);

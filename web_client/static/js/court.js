@@ -13,7 +13,15 @@ const STAFF_ROLES = ["judge", "clerk"];
 // docs/api.md: the clerk may open the lobby and start signing; the rest is the judge's.
 const CLERK_ACTIONS = ["open_lobby", "begin_signing"];
 const hearingId = Number(location.pathname.split("/")[3]);
-const page = { hearing: null, courtroom: null, you: null };
+const page = { hearing: null, courtroom: null, you: null, skewMs: 0 };
+
+// The hearing's view with the server's clock: elapsed times are measured against the server.
+async function loadView() {
+  const view = await api("GET", `/api/hearings/${hearingId}`);
+  page.skewMs = Date.parse(view.now) - Date.now();
+  page.hearing = view.hearing;
+  return view;
+}
 
 function notice(text) {
   const node = document.getElementById("notice");
@@ -30,6 +38,24 @@ function button(labelKey, onClick, extra = {}) {
   return node;
 }
 
+function pad(value) {
+  return String(value).padStart(2, "0");
+}
+
+// Time since the hearing first started (recesses included), as the judge's clock shows it.
+function renderTimer() {
+  const box = document.getElementById("hearing-timer");
+  const started = page.hearing?.started_at;
+  box.hidden = !started;
+  if (!started) return;
+  const now = Date.now() + page.skewMs;
+  const seconds = Math.max(0, Math.floor((now - Date.parse(started)) / 1000));
+  const text = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+  const value = document.getElementById("timer-value");
+  value.textContent = text;
+  value.dateTime = `PT${seconds}S`;
+}
+
 function isJudge() {
   return page.you?.role === "judge";
 }
@@ -44,8 +70,8 @@ function renderState() {
     ...hearing.allowed_actions.filter((a) => isJudge() || CLERK_ACTIONS.includes(a)).map((action) =>
       button(`court.action.${action}`, async () => {
         try {
-          const reply = await api("POST", `/api/hearings/${hearingId}/transitions`, { action });
-          page.hearing = reply.hearing;
+          await api("POST", `/api/hearings/${hearingId}/transitions`, { action });
+          await loadView();
           renderState();
         } catch (error) {
           notice(error.message);
@@ -77,6 +103,14 @@ function personLine(member) {
   ];
   if (!STAFF_ROLES.includes(member.role)) {
     flags.push(t(member.rules_accepted ? "court.rules_ok" : "court.rules_pending"));
+  }
+  const quality = page.courtroom?.quality.get(member.participant_id);
+  if (quality && member.connected) {
+    const figures = t("quality.figures", {
+      loss: Math.round(quality.loss * 100),
+      rtt: quality.rtt_ms === null ? "?" : quality.rtt_ms,
+    });
+    flags.push(`${t(`quality.${quality.level}`)} ${figures}`);
   }
   if (member.muted) flags.push(t("court.muted"));
   if (member.audio_only) flags.push(t("court.audio_only"));
@@ -169,7 +203,7 @@ async function main() {
   }
   let view;
   try {
-    view = await api("GET", `/api/hearings/${hearingId}`);
+    view = await loadView();
   } catch (error) {
     notice(t("error.generic", { message: error.message }));
     return;
@@ -182,6 +216,8 @@ async function main() {
     page.transcript?.refresh();
   });
   renderState();
+  renderTimer();
+  setInterval(renderTimer, 1000);
   document.getElementById("set-stage").addEventListener("click", () =>
     page.courtroom.call("set_stage", { stage: document.getElementById("stage-select").value }),
   );
@@ -189,6 +225,7 @@ async function main() {
   page.courtroom = courtroom;
   window.hearingCall = courtroom;
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
+  courtroom.addEventListener("quality", () => courtroom.room && renderRoom(courtroom.room));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
