@@ -30,6 +30,7 @@ from hearing_server.web.keys import (
     TRANSITION_LISTENERS,
 )
 from hearing_server.web.middleware import allowed_origins, resolve_principal
+from recording.segment_writer import open_exclusive
 from signaling import messages as m
 from signaling import transcript_live
 from signaling.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
@@ -37,7 +38,7 @@ from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongSt
 from signaling.ice import ice_servers_for
 from signaling.media.exceptions import MediaError, NotAttached
 from signaling.media_port import MediaFactory, aiortc_media_factory, track_map_to_wire
-from signaling.recording_control import RecordingControl
+from signaling.recording_control import RecordingControl, SegmentFileOpener
 from signaling.room import NO_CHANGE, Change
 from transcript.exceptions import TranscriptError
 
@@ -47,6 +48,8 @@ COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 # Optional: set before the app starts to run courtrooms on another media engine.
 MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
 RECORDINGS = web.AppKey("recordings", RecordingControl)
+# Optional: set before the app starts to open recording files another way (disk-fault tests).
+RECORDING_FILE_OPENER = web.AppKey("recording_file_opener", SegmentFileOpener)
 CLOSED_TO_PARTIES = frozenset({HearingState.SCHEDULED, HearingState.SEALED})
 STAFF_ROLES = frozenset({"judge", "clerk"})
 # engineio closes the connection on frames over this; messages.py refuses payloads over
@@ -369,6 +372,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         recordings = RecordingControl(
             registry, database=app[DATABASE], clock=app[CLOCK], data_dir=settings.data_dir,
             segment_s=settings.recording_segment_seconds, emit=emit,
+            opener=app.get(RECORDING_FILE_OPENER) or open_exclusive,
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
         app[RECORDINGS] = recordings

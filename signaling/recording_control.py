@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 
@@ -25,6 +25,7 @@ from hearing_server.hearings import get_hearing
 from hearing_server.models import Hearing, HearingEvent
 from hearing_server.recordings import NewSegment, add_segment, recordings_root
 from recording import ClosedSegment, recover_hearing
+from recording.segment_writer import FileOpener, RawSink, open_exclusive
 from signaling.courtroom import CourtroomRegistry
 from signaling.exceptions import WrongState
 from signaling.media.hearing_media import HearingMedia
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 RECORDING_STATE_EVENTS = ("recording.started", "recording.paused", "recording.resumed",
                           "recording.stopped")  # fmt: skip
 Emit = Callable[[str, Any, str], Awaitable[None]]
+
+
+class SegmentFileOpener(Protocol):
+    """Opens a new segment file for writing (``open_exclusive``; tests inject disk faults)."""
+
+    def __call__(self, path: Path, /) -> RawSink: ...
 
 
 def last_pause_reason(events: list[tuple[str, dict[str, Any]]]) -> str | None:
@@ -55,6 +62,7 @@ class RecordingControl:
         data_dir: Path,
         segment_s: float,
         emit: Emit,
+        opener: FileOpener = open_exclusive,
     ) -> None:
         self.registry = registry
         self.database = database
@@ -62,6 +70,7 @@ class RecordingControl:
         self.data_dir = data_dir
         self.segment_s = segment_s
         self.emit = emit
+        self.opener = opener  # how segment files are opened (a test injects disk faults)
         self.recordings: dict[int, LiveRecording] = {}
         self.statuses: dict[int, RecordingStatus] = {}
 
@@ -101,7 +110,7 @@ class RecordingControl:
             recording = LiveRecording(
                 hearing_id, recordings_root(self.data_dir) / str(hearing_id),
                 log_event=log_event, log_segment=log_segment, alert=alert,
-                request_keyframe=request_keyframe, segment_s=self.segment_s,
+                request_keyframe=request_keyframe, segment_s=self.segment_s, opener=self.opener,
             )  # fmt: skip
             self.recordings[hearing_id] = recording
             if isinstance(media, HearingMedia):

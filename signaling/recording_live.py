@@ -31,6 +31,7 @@ from recording import (
     RecordingGap,
     TrackKind,
 )
+from recording.segment_writer import FileOpener, open_exclusive
 from signaling.media.forwarding import PublishedTrack
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,12 @@ class LiveRecording:
         alert: Callable[[dict[str, Any]], Awaitable[None]],
         request_keyframe: Callable[[int, str], None],
         segment_s: float = 60.0,
+        opener: FileOpener = open_exclusive,
     ) -> None:
         self.hearing_id = hearing_id
         self.directory = directory
         self.segment_s = segment_s
+        self._opener = opener
         self._log_event = log_event
         self._log_segment = log_segment
         self._alert = alert
@@ -115,7 +118,7 @@ class LiveRecording:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._recorder = HearingRecorder(
             config, on_segment=self._from_thread(self._segment_closed),
-            on_event=self._from_thread(self._recorder_event),
+            on_event=self._from_thread(self._recorder_event), opener=self._opener,
         )  # fmt: skip
         self._recorder.start()
         self._watchdog = self._loop.create_task(self._watch_inbox(self._recorder))

@@ -7,7 +7,6 @@ import errno
 import hashlib
 import os
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from recording import GapReason, RecorderFailed
-from recording.segment_writer import RawSink
 from tests.recording.conftest import Outputs, decode_errors, make_recorder
 from tests.recording.media import Clip, play
+from tests.support.disk_faults import FailingDisk
 
 pytestmark = pytest.mark.media
 
@@ -95,42 +94,6 @@ def test_disk_full_on_a_real_tmpfs(tmp_path: Path, clip: Clip) -> None:
         assert later, "no segment after the disk came back"
         for segment in outputs.segments:
             assert decode_errors(segment.path) == "", segment
-
-
-class FailingDisk:
-    """Files that raise ``OSError(err)`` once the disk has taken ``budget`` bytes in total."""
-
-    def __init__(self, budget: int, err: int) -> None:
-        self.budget = budget
-        self.err = err
-        self.lock = threading.Lock()
-
-    def open(self, path: Path) -> RawSink:
-        return FailingFile(self, open(path, "xb", buffering=0))
-
-
-class FailingFile:
-    def __init__(self, disk: FailingDisk, raw: RawSink) -> None:
-        self.disk, self.raw = disk, raw
-
-    def write(self, data: bytes | memoryview, /) -> int | None:
-        with self.disk.lock:
-            if len(data) > self.disk.budget:
-                raise OSError(self.disk.err, os.strerror(self.disk.err))
-            self.disk.budget -= len(data)
-        return self.raw.write(data)
-
-    def seek(self, offset: int, whence: int = 0, /) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
-
-    def fileno(self) -> int:
-        return self.raw.fileno()
-
-    def close(self) -> None:
-        self.raw.close()
 
 
 def test_io_errors_by_fault_injection(tmp_path: Path, clip: Clip) -> None:

@@ -27,6 +27,14 @@ def most(peer: SyntheticParticipant, kind: str) -> int:
     return max((c.packets for c in peer.inbound.values() if c.kind == kind), default=0)
 
 
+async def more_video(peers: list[SyntheticParticipant], frames: int, what: str) -> None:
+    marks = [most(p, "video") for p in peers]
+    await until(
+        lambda: all(most(p, "video") > m + frames for p, m in zip(peers, marks, strict=True)),
+        timeout_s=30, what=what,
+    )  # fmt: skip
+
+
 def _decode_errors(path: Path) -> str:
     return subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
@@ -57,11 +65,13 @@ async def test_in_session_is_recorded_and_logged(
         started = await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
         assert started.status == 200
         await judge_socket.wait_for("recording", lambda d: d["active"] is True)
-        marks = [most(p, "video") for p in peers]
-        await until(
-            lambda: all(most(p, "video") > m + 45 for p, m in zip(peers, marks, strict=True)),
-            timeout_s=30, what="three more seconds of video",
-        )  # fmt: skip
+        await more_video(peers, 45, "three seconds of recorded video")
+        paused = await judge_socket.call("recording_pause", {"reason": "non_public_evidence"})
+        assert paused["recording"]["state"] == "paused"
+        await more_video(peers, 30, "two seconds of video while paused")
+        resumed = await judge_socket.call("recording_resume")
+        assert resumed["recording"]["state"] == "recording"
+        await more_video(peers, 45, "three more seconds of recorded video")
         closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
         assert closed.status == 200
         await judge_socket.wait_for("recording", lambda d: d["active"] is False)
@@ -73,6 +83,9 @@ async def test_in_session_is_recorded_and_logged(
     kinds = [e["kind"] for e in log["events"]]
     assert "recording.started" in kinds
     assert "recording.stopped" in kinds
+    assert kinds.index("recording.paused") < kinds.index("recording.resumed")
+    pauses = [e["payload"] for e in log["events"] if e["kind"] == "recording.paused"]
+    assert pauses == [{"reason": "non_public_evidence"}]
     segments = [e["payload"] for e in log["events"] if e["kind"] == "recording.segment_closed"]
     recorded = {(s["participant_id"], s["kind"]) for s in segments}
     assert recorded == {(courtroom["judge_pid"], "video"), (courtroom["judge_pid"], "audio"),
@@ -81,7 +94,7 @@ async def test_in_session_is_recorded_and_logged(
     for segment in segments:
         path = directory / segment["file"]
         assert path.stat().st_size == segment["size_bytes"]
-        assert segment["duration_ms"] >= 2000
+        assert segment["duration_ms"] >= 1500
         assert _decode_errors(path) == ""
 
     # The same segments are database rows (one per log event), served to the judge.
@@ -105,3 +118,16 @@ async def test_in_session_is_recorded_and_logged(
     async with api.session.get(api.base_url + video["url"]) as served:
         assert served.headers["Content-Type"] == "video/webm"
         assert hashlib.sha256(await served.read()).hexdigest() == video["sha256"]
+
+    # The pause is a hole in every track's rows, and a logged gap with its reason.
+    gaps = [e["payload"] for e in log["events"] if e["kind"] == "recording.gap"]
+    paused_gaps = {(g["participant_id"], g["kind"]): g for g in gaps if g["reason"] == "paused"}
+    assert set(paused_gaps) == recorded
+    for (pid, kind), gap in paused_gaps.items():
+        assert gap["detail"] == "non_public_evidence"
+        spans = sorted((r["start_ms"], r["end_ms"]) for r in rows.values()
+                       if (r["participant_id"], r["kind"]) == (pid, kind))  # fmt: skip
+        assert len(spans) == 2, spans
+        (_, first_end), (second_start, _) = spans
+        assert second_start - first_end >= 1500, spans  # paused for >= 2 s of media
+        assert gap["start_ms"] <= first_end + 100 and gap["end_ms"] >= second_start - 100

@@ -31,6 +31,10 @@ async def test_pause_needs_the_judge_and_an_allowed_reason(courtroom: dict[str, 
         assert refused["ok"] is False
         assert refused["error"]["code"] == "bad_message"
         assert "non_public_evidence" in refused["error"]["message"]
+    for payload in ({}, None, "recess", {"reason": "RECESS"}):
+        refused = await judge.call("recording_pause", payload)
+        assert refused["error"]["code"] == "bad_message", payload
+    assert (await api.get(f"/api/hearings/{hid}/recording")).body["state"] == "recording"
     by_party = await party.call("recording_pause", {"reason": "mediation_caucus"})
     assert by_party["error"]["code"] == "not_allowed"
 
