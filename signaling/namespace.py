@@ -32,7 +32,7 @@ from hearing_server.web.keys import (
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from recording.segment_writer import open_exclusive
 from signaling import messages as m
-from signaling import transcript_live
+from signaling import transcript_live, wire_json
 from signaling.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
 from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
 from signaling.ice import ice_servers_for
@@ -349,6 +349,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         async_mode="aiohttp",
         cors_allowed_origins=origin_allowed,
         max_http_buffer_size=MAX_FRAME_BYTES,
+        json=wire_json,
         ping_interval=10,
         ping_timeout=10,
         logger=False,

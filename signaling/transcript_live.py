@@ -69,7 +69,9 @@ def new_transcript(hearing_id: int) -> Transcript:
 def rebuild_transcript(hearing_id: int, events: Iterable[LoggedEvent]) -> Transcript:
     """The hearing's transcript from its event log: every ``transcript.*`` event replayed."""
     deltas = (TranscriptDelta.from_wire(payload) for kind, payload in events if kind in _KINDS)
-    return Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
+    transcript = Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
+    transcript.snapshot()  # computes each entry's JSON once now, not for the first joiner
+    return transcript
 
 
 async def load_transcript(database: Database, hearing_id: int) -> Transcript:

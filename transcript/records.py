@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from transcript.exceptions import InvalidDelta, InvalidInput
 from transcript.roles import Actor, Role, parse_role
@@ -166,6 +167,12 @@ class Entry:
         return (self.media_offset_ms, self.entry_id)
 
     def to_json(self) -> JsonObject:
+        """The entry's JSON form. Computed once per (immutable) entry: a snapshot of a long
+        transcript reuses it for every unchanged entry. Callers must not mutate it."""
+        return self._json
+
+    @cached_property
+    def _json(self) -> JsonObject:
         return {
             "entry_id": self.entry_id,
             "speaker": self.speaker.to_json(),

@@ -4,22 +4,34 @@ the page, the clerk accepts it, and both are in the hearing's event log."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from hearing_server.settings import Settings
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.browser.test_accessibility import BLOCKING, violations
 from tests.browser.test_courtroom_e2e import party_joins
 from tests.conftest import PASSWORDS
 from tests.support.api import ApiClient
+from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """One-second recording segments: click-to-play finds closed segments within seconds."""
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, recording_segment_seconds=1
+    )
+
 
 SAID = "原告：我方请求被告支付货款十万元。"
 CORRECTED = "原告：我方请求被告支付货款十二万元。"
@@ -52,6 +64,8 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     party_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
     party = await page_watch.new_page(party_ctx, "party")
     await party_joins(party, plaintiff["link"], "transcript-pixel7", account=None)
+    await poll(party, "() => window.hearingCall && window.hearingCall.myStatus()",
+               lambda status: status == "lobby", timeout_s=15, what="in the lobby")  # fmt: skip
     assert (await judge.call("admit", {"participant_id": p_id}))["ok"] is True
     await expect(party.locator("#screen-hearing")).to_be_visible(timeout=15_000)
 
@@ -137,6 +151,120 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     await party.keyboard.press("Escape")
     await expect(drawer).to_be_hidden()
     await expect(party.locator("#transcript-open")).to_be_focused()
+
+    await judge.close()
+    for context in (clerk_ctx, party_ctx):
+        await context.close()
+    assert page_watch.problems == []
+
+
+PLAYER_STATE = """() => {
+  const span = (media) =>
+    media.played.length ? [media.played.start(0), media.played.end(0)] : null;
+  const video = document.querySelector("#transcript-panel video");
+  const audio = document.querySelector("#transcript-panel audio");
+  return {
+    video: { hidden: video.hidden, played: span(video), segment: video.dataset.segment || null },
+    audio: { played: span(audio), segment: audio.dataset.segment || null },
+    status: document.querySelector("#transcript-panel .play-status").textContent,
+  };
+}"""
+
+
+async def test_clicking_an_entry_plays_the_recording_from_that_moment(
+    browser: Browser,
+    page_watch: PageWatch,
+    hearing_with_parties: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    judge_api: ApiClient = hearing_with_parties["judge"]
+    base = judge_api.base_url
+    hid = hearing_with_parties["hearing_id"]
+    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
+    p_id = plaintiff["participant"]["id"]
+    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
+                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    judge = SocketClient(base, hid, cookie=f"hs_staff={judge_api.cookie('hs_staff')}")
+    await judge.connect()
+    party_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
+    party = await page_watch.new_page(party_ctx, "party")
+    await party_joins(party, plaintiff["link"], "transcript-play-pixel7", account=None)
+    await poll(party, "() => window.hearingCall && window.hearingCall.myStatus()",
+               lambda status: status == "lobby", timeout_s=15, what="in the lobby")  # fmt: skip
+    assert (await judge.call("admit", {"participant_id": p_id}))["ok"] is True
+    await expect(party.locator("#screen-hearing")).to_be_visible(timeout=15_000)
+    await poll(party, "() => window.hearingCall.pc && window.hearingCall.pc.connectionState",
+               lambda s: s == "connected", timeout_s=30, what="party media up")  # fmt: skip
+
+    clerk_ctx = await browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    clerk = await page_watch.new_page(clerk_ctx, "clerk")
+    await staff_signs_in(clerk, base, "clerk", PASSWORDS["clerk"])
+    await clerk.goto(f"{base}/staff/hearings/{hid}/court")
+    await expect(clerk.locator("#transcript-input")).to_be_visible(timeout=15_000)
+
+    # In session: the server records; the clerk's entry is stamped 3 s into the timeline.
+    started = await judge_api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
+    assert started.status == 200, started.body
+    clock.advance(seconds=3)
+    await clerk.focus("#transcript-input")
+    await clerk.keyboard.press("Digit1")
+    await clerk.keyboard.type("Plaintiff: the goods never arrived.")
+    await clerk.keyboard.press("Enter")
+    line = clerk.locator(".transcript-list [data-entry='1']")
+    await expect(line).to_contain_text("the goods never arrived", timeout=10_000)
+    transcript = (await judge_api.get(f"/api/hearings/{hid}/transcript")).body
+    offset = transcript["transcript"]["entries"][0]["media_offset_ms"]
+    assert 1_000 < offset <= 3_000, offset  # when typing began, not when Enter was pressed
+
+    def covering(segments: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+        for segment in segments:
+            if (segment["participant_id"] == p_id and segment["kind"] == kind
+                    and segment["start_ms"] <= offset < segment["end_ms"]):  # fmt: skip
+                return segment
+        return None
+
+    def following(segments: list[dict[str, Any]], segment: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            seg
+            for seg in segments
+            if seg["participant_id"] == p_id
+            and seg["kind"] == "video"
+            and seg["start_ms"] == segment["end_ms"]
+        ]
+
+    async def recorded() -> list[dict[str, Any]]:
+        reply = await judge_api.get(f"/api/hearings/{hid}/recording")
+        assert reply.status == 200, reply.body
+        return list(reply.body["segments"])
+
+    segments: list[dict[str, Any]] = []
+    for _ in range(150):  # bounded: closed segments covering the moment, within 30 s
+        segments = await recorded()
+        video = covering(segments, "video")
+        if video and covering(segments, "audio") and following(segments, video):
+            break
+        await party.wait_for_timeout(200)
+    video_segment, audio_segment = covering(segments, "video"), covering(segments, "audio")
+    assert video_segment and audio_segment and following(segments, video_segment), segments
+
+    await line.locator("button.play").click()
+    # What played, not a moment's state: a one-second segment ends (and pauses) quickly.
+    state = await poll(clerk, PLAYER_STATE, lambda s: s["video"]["played"] and s["audio"]["played"]
+                       and s["video"]["played"][1] > s["video"]["played"][0],
+                       timeout_s=15, what="the recording playing")  # fmt: skip
+    assert state["video"]["segment"] == str(video_segment["id"])  # the speaker's own picture
+    assert state["audio"]["segment"] == str(audio_segment["id"])
+    assert not state["video"]["hidden"]
+    video_from = (offset - video_segment["start_ms"]) / 1000
+    audio_from = (offset - audio_segment["start_ms"]) / 1000
+    assert abs(state["video"]["played"][0] - video_from) < 0.25, (state, video_from)
+    assert abs(state["audio"]["played"][0] - audio_from) < 0.25, (state, audio_from)
+    assert state["status"] == "Playing the recording."
+    # At the segment's end the next one of the same person follows.
+    after = following(segments, video_segment)  # listed before the click: the player has it
+    await poll(clerk, PLAYER_STATE, lambda s: s["video"]["segment"] == str(after[0]["id"]),
+               timeout_s=15, what="playback going on into the next segment")  # fmt: skip
+    await screenshot(clerk, "transcript-clerk-playing-en")
 
     await judge.close()
     for context in (clerk_ctx, party_ctx):

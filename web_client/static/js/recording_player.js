@@ -43,6 +43,13 @@ function seekAndPlay(media, segment, offsetMs) {
   });
 }
 
+// The segment that continues `segment` (same person and kind) on the timeline, if any.
+export function nextSegment(segments, segment) {
+  return segments.find((s) => s.kind === segment.kind && s.id !== segment.id
+    && String(s.participant_id) === String(segment.participant_id)
+    && s.start_ms <= segment.end_ms && segment.end_ms < s.end_ms) || null;
+}
+
 export class RecordingPlayer extends EventTarget {
   constructor({ hearingId, video, audio }) {
     super();
@@ -50,6 +57,18 @@ export class RecordingPlayer extends EventTarget {
     this.video = video;
     this.audio = audio;
     this.judgeId = null;
+    this.segments = [];
+    this.playing = new Map(); // media element -> its segment
+    // A segment ends every minute or so: go on with the next one of the same person.
+    for (const media of [video, audio]) {
+      media.addEventListener("ended", () => {
+        const current = this.playing.get(media);
+        const next = current && nextSegment(this.segments, current);
+        if (!next) return;
+        this.playing.set(media, next);
+        seekAndPlay(media, next, current.end_ms).catch(() => this.status("transcript.play_failed"));
+      });
+    }
   }
 
   status(key, values = {}) {
@@ -66,20 +85,26 @@ export class RecordingPlayer extends EventTarget {
       return null;
     }
     const preferred = [speakerId, this.judgeId].filter((id) => id !== null && id !== undefined);
-    const picked = pickSegments(listing.segments || [], offsetMs, preferred);
+    this.segments = listing.segments || [];
+    const picked = pickSegments(this.segments, offsetMs, preferred);
     if (!picked) {
       this.status("transcript.play_none");
       return null;
     }
     for (const media of [this.video, this.audio]) media.pause();
     const plays = [];
+    this.playing.clear();
     if (picked.video) {
+      this.playing.set(this.video, picked.video);
       this.video.hidden = false;
       // The video file carries no sound; the paired audio file plays beside it.
       this.video.muted = true;
       plays.push(seekAndPlay(this.video, picked.video, offsetMs));
     }
-    if (picked.audio) plays.push(seekAndPlay(this.audio, picked.audio, offsetMs));
+    if (picked.audio) {
+      this.playing.set(this.audio, picked.audio);
+      plays.push(seekAndPlay(this.audio, picked.audio, offsetMs));
+    }
     try {
       await Promise.all(plays);
       this.status("transcript.playing");

@@ -86,7 +86,7 @@ export async function mountTranscriptEditor({ courtroom, root, hearingId, role }
   video.setAttribute("aria-label", t("transcript.player"));
   const audio = element("audio");
   audio.hidden = true;
-  const playStatus = element("p", "subtle");
+  const playStatus = element("p", "subtle play-status");
   playStatus.setAttribute("role", "status");
   const player = new RecordingPlayer({ hearingId, video, audio });
   player.judgeId = keys.find((k) => k.key === "J")?.participant.id ?? null;
