@@ -33,6 +33,13 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
+REPLICA = """() => {
+  const model = window.hearingTranscript.model;
+  const byId = (a, b) => a.entry_id - b.entry_id;
+  return { version: model.version, state: model.state,
+           entries: [...model.entries.values()].sort(byId),
+           corrections: [...model.corrections.values()] };
+}"""
 SAID = "原告：我方请求被告支付货款十万元。"
 CORRECTED = "原告：我方请求被告支付货款十二万元。"
 
@@ -136,6 +143,14 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     filed = next(e for e in events["events"] if e["kind"] == "transcript.correction_filed")
     assert filed["payload"]["payload"]["proposed_text"] == CORRECTED
     assert filed["payload"]["payload"]["actor"] == {"id": str(p_id), "role": "plaintiff"}
+
+    # Both pages' replicas (deltas applied in the browser) hold exactly the server's record.
+    record = (await judge_api.get(f"/api/hearings/{hid}/transcript")).body["transcript"]
+    for page in (party, clerk):
+        held = await poll(page, REPLICA, lambda r: r["version"] == 4, timeout_s=10, what="v4")
+        assert held["state"] == record["state"]
+        assert held["entries"] == sorted(record["entries"], key=lambda e: e["entry_id"])
+        assert held["corrections"] == record["corrections"]
 
     # English, then the smallest phone: still no horizontal scrolling, targets still large.
     await party.click("#lang-switch")

@@ -323,6 +323,7 @@ export async function mountTranscriptEditor({ courtroom, root, hearingId, role }
   courtroom.addEventListener("room", (event) => renderStage(event.detail));
   renderStage(courtroom.room);
   feed.attach();
+  window.hearingTranscript = feed; // as window.hearingCall: the browser tests read the replica
   render();
   return {
     feed,

@@ -160,6 +160,7 @@ export function mountTranscriptPane({ courtroom, drawer, opener, role }) {
   }
   feed.addEventListener("change", render);
   feed.attach();
+  window.hearingTranscript = feed; // as window.hearingCall: the browser tests read the replica
 
   return {
     feed,
