@@ -65,7 +65,7 @@ async def list_exports(request: web.Request) -> web.Response:
     access = await _staff_access(request)
     assert access.hearing.id is not None
     jobs = request.app[EXPORT_JOBS].list(access.hearing.id)
-    return web.json_response({"exports": [job.to_json() for job in jobs]})
+    return web.json_response({"exports": [job.to_json() for job in jobs], "kinds": export_kinds()})
 
 
 @routes.get("/api/hearings/{hearing_id}/exports/{export_id}")

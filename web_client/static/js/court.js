@@ -2,6 +2,7 @@
 import { api } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
+import { mountExports, renderExports } from "/static/js/exports_panel.js";
 import { mountTranscriptEditor } from "/static/js/transcript_editor.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
@@ -212,6 +213,7 @@ async function main() {
   page.you = view.you;
   bindLanguageSwitch(() => {
     renderState();
+    renderExports();
     if (page.courtroom.room) renderRoom(page.courtroom.room);
     page.transcript?.refresh();
   });
@@ -246,6 +248,9 @@ async function main() {
     notice(t("device.denied"));
   }
   courtroom.connect();
+  mountExports({
+    hearingId, courtroom, role: page.you?.role, root: document.getElementById("exports-panel"),
+  }).catch((error) => notice(t("error.generic", { message: error.message })));
   mountTranscriptEditor({
     courtroom, hearingId, role: page.you?.role, root: document.getElementById("transcript-panel"),
   }).then((transcript) => {
