@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlmodel import col, select
 
 from hearing_server.clock import iso_utc
@@ -33,7 +34,6 @@ from transcript.exceptions import HistoryUnavailable, InvalidDelta
 from transcript.model import Transcript
 from transcript.records import Speaker
 from transcript.roles import Actor, Permission, parse_role, require
-from transcript.wire import JsonObject
 
 if TYPE_CHECKING:
     from signaling.courtroom import Courtroom, CourtroomRegistry
@@ -70,7 +70,7 @@ def rebuild_transcript(hearing_id: int, events: Iterable[LoggedEvent]) -> Transc
     """The hearing's transcript from its event log: every ``transcript.*`` event replayed."""
     deltas = (TranscriptDelta.from_wire(payload) for kind, payload in events if kind in _KINDS)
     transcript = Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
-    transcript.snapshot()  # computes each entry's JSON once now, not for the first joiner
+    wire_snapshot(transcript)  # encodes each entry once now, not for the first joiner
     return transcript
 
 
@@ -92,11 +92,22 @@ async def load_transcript(database: Database, hearing_id: int) -> Transcript:
     return rebuild_transcript(hearing_id, logged)
 
 
-def transcript_for(room: Courtroom, participant_id: int) -> JsonObject | None:
+def wire_snapshot(transcript: Transcript) -> dict[str, Any]:
+    """``transcript.snapshot()`` for Socket.IO: the entries spliced in as pre-encoded JSON.
+
+    A long hearing's snapshot is megabytes; python-socketio walks every value of a payload
+    looking for binary data before encoding it, so the entries (each encoded once, see
+    ``Entry.json_text``) travel as one ``orjson.Fragment`` (``signaling.wire_json``)."""
+    entries = sorted(transcript.entries(), key=lambda entry: entry.entry_id)
+    spliced = orjson.Fragment("[" + ",".join(entry.json_text for entry in entries) + "]")
+    return {**transcript.snapshot(), "entries": spliced}
+
+
+def transcript_for(room: Courtroom, participant_id: int) -> dict[str, Any] | None:
     """The snapshot for ``join`` and ``admitted``; None for whoever waits in the lobby."""
     if not room.state.may_have_media(participant_id):
         return None
-    return room.transcript.snapshot()
+    return wire_snapshot(room.transcript)
 
 
 async def handle(
@@ -180,7 +191,7 @@ def _sync(transcript: Transcript, since_version: int) -> dict[str, Any]:
     except (HistoryUnavailable, InvalidDelta):
         missed = None  # before the history held, or ahead of the server: start over
     if missed is None or len(missed) > MAX_SYNC_DELTAS:
-        return {"version": transcript.version, "snapshot": transcript.snapshot()}
+        return {"version": transcript.version, "snapshot": wire_snapshot(transcript)}
     return {"version": transcript.version, "deltas": [delta.to_wire() for delta in missed]}
 
 

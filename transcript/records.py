@@ -6,6 +6,7 @@ form used in canonical serialisation, snapshots and deltas) and a strict ``from_
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -170,6 +171,12 @@ class Entry:
         """The entry's JSON form. Computed once per (immutable) entry: a snapshot of a long
         transcript reuses it for every unchanged entry. Callers must not mutate it."""
         return self._json
+
+    @cached_property
+    def json_text(self) -> str:
+        """``to_json()`` as compact UTF-8 JSON text, once per entry: wire encoders splice it
+        into a long snapshot instead of walking every entry's dicts again."""
+        return json.dumps(self._json, ensure_ascii=False, separators=(",", ":"))
 
     @cached_property
     def _json(self) -> JsonObject:
