@@ -18,6 +18,8 @@ FAMILIES = {
     "court.action": ["open_lobby", "start", "recess", "resume", "close", "begin_signing", "seal"],
     "invitation.status": ["valid", "not_yet_valid", "expired", "used", "revoked"],
     "status": ["connected", "disconnected"],
+    "recording.state": ["recording", "paused", "failed", "stopped"],
+    "recording.reason": ["recess", "non_public_evidence", "mediation_caucus"],
     "hearing": ["removed", "denied", "left", "over"],
     "lobby": ["not_open"],
     "exports.kind": ["video", "tracks", "bundle"],

@@ -43,6 +43,7 @@ export class Courtroom extends EventTarget {
     this.negotiating = false;
     this.quality = new Map(); // participant id -> last level (staff only receive these)
     this.lostSeen = null; // inbound packet counters at the last quality report
+    this.recording = null; // {state, active, reason} of the hearing's recording
   }
 
   emit(name, detail) {
@@ -68,6 +69,8 @@ export class Courtroom extends EventTarget {
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
     this.socket.on("quality", (quality) => this.setQuality([quality]));
+    this.socket.on("recording", (status) => this.setRecording(status));
+    this.socket.on("recording_alert", (alert) => this.emit("recording-alert", alert));
     this.socket.on("error", (error) => this.emit("server-error", error));
     this.socket.on("disconnect", (reason) => {
       if (reason !== "io client disconnect") this.emit("reconnecting");
@@ -88,6 +91,7 @@ export class Courtroom extends EventTarget {
     this.me = reply.you;
     this.iceServers = reply.ice_servers;
     this.setQuality(reply.quality || []);
+    if (reply.recording) this.setRecording(reply.recording);
     this.emit("connected");
     this.setRoom(reply.room);
     if (this.mediaWanted && this.myStatus() === "admitted") await this.startMedia();
@@ -97,6 +101,11 @@ export class Courtroom extends EventTarget {
     const reply = await this.socket.emitWithAck(event, data);
     if (!reply.ok) this.emit("server-error", reply.error);
     return reply;
+  }
+
+  setRecording(status) {
+    this.recording = status;
+    this.emit("recording", status);
   }
 
   setQuality(list) {

@@ -3,6 +3,7 @@ import { api } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 import { mountExports, renderExports } from "/static/js/exports_panel.js";
+import { mountRecordingControls, mountRecordingIndicator } from "/static/js/recording_status.js";
 import { mountTranscriptEditor } from "/static/js/transcript_editor.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
@@ -216,6 +217,8 @@ async function main() {
     renderExports();
     if (page.courtroom.room) renderRoom(page.courtroom.room);
     page.transcript?.refresh();
+    page.recordingIndicator?.refresh();
+    page.recordingControls?.refresh();
   });
   renderState();
   renderTimer();
@@ -230,6 +233,15 @@ async function main() {
   courtroom.addEventListener("quality", () => courtroom.room && renderRoom(courtroom.room));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
+  page.recordingIndicator = mountRecordingIndicator({
+    courtroom, indicator: document.getElementById("recording-indicator"),
+    alerts: document.getElementById("recording-alert"),
+  });
+  if (isJudge()) {
+    page.recordingControls = mountRecordingControls({
+      courtroom, root: document.getElementById("recording-control"), notice,
+    });
+  }
   courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
   courtroom.addEventListener("connect-error", (event) => notice(event.detail.message));
   const banner = document.getElementById("reconnecting");

@@ -3,6 +3,7 @@ import { api, describeError, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
+import { mountRecordingIndicator } from "/static/js/recording_status.js";
 import { mountTranscriptPane } from "/static/js/transcript_pane.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
@@ -199,6 +200,9 @@ async function enterCourtroom() {
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
+  state.recording = mountRecordingIndicator({
+    courtroom, indicator: document.getElementById("recording-indicator"),
+  });
   const banner = document.getElementById("reconnecting");
   courtroom.addEventListener("connected", async () => {
     notice("");
@@ -241,6 +245,7 @@ async function main() {
     if (state.courtroom?.room) renderRoom(state.courtroom.room);
     syncControls();
     state.transcript?.refresh();
+    state.recording?.refresh();
   });
   try {
     state.me = await signIn();
