@@ -109,8 +109,8 @@ function bindCreateForm() {
       expected_duration_minutes: Number(data.get("expected_duration_minutes")),
       is_public: data.get("is_public") === "on",
     };
-    for (const key of ["cause_of_action", "courtroom", "clerk"]) {
-      const value = data.get(key).trim();
+    for (const key of ["cause_of_action", "courtroom", "clerk", "judge"]) {
+      const value = (data.get(key) || "").trim();
       if (value) body[key] = value;
     }
     try {
@@ -136,6 +136,10 @@ async function main() {
     return;
   }
   page.me = me;
+  // An admin schedules for a judge; a judge schedules their own hearings.
+  const judgeField = document.getElementById("h-judge-field");
+  judgeField.hidden = me.role !== "admin";
+  document.getElementById("h-judge").required = me.role === "admin";
   const who = document.getElementById("who");
   who.textContent = `${me.display_name || me.username} · ${t(`role.${me.role}`)}`;
   bindLanguageSwitch(() => {
