@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.eventlog import append_event
-from hearing_server.exceptions import NotFound
+from hearing_server.exceptions import NotFound, ValidationFailed
 from hearing_server.hearings import get_hearing
 from hearing_server.models import Participant, RecordingSegment
 
@@ -63,8 +63,16 @@ async def add_segment(
     event_payload: Mapping[str, Any],
     at: datetime,
 ) -> RecordingSegment:
-    """Insert the row and append its log event, inside the caller's write transaction."""
+    """Insert the row and append its log event, inside the caller's write transaction.
+
+    Raises ``NotFound`` for an unknown hearing, ``ValidationFailed`` for a participant who is
+    not in it (recordings left over from another database)."""
     hearing = await get_hearing(session, hearing_id, lock=True)
+    participant = await session.get(Participant, segment.participant_id)
+    if participant is None or participant.hearing_id != hearing_id:
+        raise ValidationFailed(
+            f"participant {segment.participant_id} is not in hearing {hearing_id}"
+        )
     row = RecordingSegment(
         hearing_id=hearing_id,
         participant_id=segment.participant_id,

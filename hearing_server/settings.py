@@ -36,6 +36,7 @@ class Settings:
     turn_ttl_seconds: int = 3600
     reconnect_grace_seconds: int = 60
     recording_segment_seconds: int = 60
+    recording_queue_frames: int = 2000
     time_zone: str = "Asia/Shanghai"
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
 

@@ -374,6 +374,7 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
             registry, database=app[DATABASE], clock=app[CLOCK], data_dir=settings.data_dir,
             segment_s=settings.recording_segment_seconds, emit=emit,
             opener=app.get(RECORDING_FILE_OPENER) or open_exclusive,
+            queue_frames=settings.recording_queue_frames,
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
         app[RECORDINGS] = recordings

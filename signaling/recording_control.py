@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from hearing_server.clock import Clock
 from hearing_server.db import Database
 from hearing_server.eventlog import append_event
-from hearing_server.exceptions import NotFound
+from hearing_server.exceptions import NotFound, ValidationFailed
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import get_hearing
 from hearing_server.models import Hearing, HearingEvent
@@ -63,6 +63,7 @@ class RecordingControl:
         segment_s: float,
         emit: Emit,
         opener: FileOpener = open_exclusive,
+        queue_frames: int = 2000,
     ) -> None:
         self.registry = registry
         self.database = database
@@ -71,6 +72,7 @@ class RecordingControl:
         self.segment_s = segment_s
         self.emit = emit
         self.opener = opener  # how segment files are opened (a test injects disk faults)
+        self.queue_frames = queue_frames  # the writer's inbox: frames it may fall behind by
         self.recordings: dict[int, LiveRecording] = {}
         self.statuses: dict[int, RecordingStatus] = {}
 
@@ -111,6 +113,7 @@ class RecordingControl:
                 hearing_id, recordings_root(self.data_dir) / str(hearing_id),
                 log_event=log_event, log_segment=log_segment, alert=alert,
                 request_keyframe=request_keyframe, segment_s=self.segment_s, opener=self.opener,
+                queue_frames=self.queue_frames,
             )  # fmt: skip
             self.recordings[hearing_id] = recording
             if isinstance(media, HearingMedia):
@@ -193,11 +196,16 @@ class RecordingControl:
             start_ms=segment.timeline_start_ms, end_ms=segment.timeline_end_ms,
             recovered=segment.recovered,
         )  # fmt: skip
-        async with self.database.write() as session:
-            await add_segment(
-                session, hearing_id, row, event_kind=kind, event_payload=payload,
-                at=self.clock.now(),
-            )  # fmt: skip
+        try:
+            async with self.database.write() as session:
+                await add_segment(
+                    session, hearing_id, row, event_kind=kind, event_payload=payload,
+                    at=self.clock.now(),
+                )  # fmt: skip
+        except ValidationFailed as exc:  # on the record all the same, without a row
+            log.warning("hearing %s: segment %s logged without a row: %s",
+                        hearing_id, segment.path.name, exc.message)  # fmt: skip
+            await self._log(hearing_id, kind, payload)
 
     async def _recording_events(self, hearing_id: int) -> list[tuple[str, dict[str, Any]]]:
         async with self.database.read() as session:
@@ -256,6 +264,8 @@ class RecordingControl:
                     await self._log(hearing_id, kind, payload)
             except NotFound:
                 log.warning("recordings of unknown hearing %s left in %s", hearing_id, directory)
+            except Exception:  # one hearing's bookkeeping must not keep the server down
+                log.exception("hearing %s: logging its recovered recording failed", hearing_id)
             if report.segments or events:
                 log.info("hearing %s: %d segments recovered, %d recording events",
                          hearing_id, len(report.segments), len(events))  # fmt: skip

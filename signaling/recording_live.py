@@ -82,11 +82,13 @@ class LiveRecording:
         request_keyframe: Callable[[int, str], None],
         segment_s: float = 60.0,
         opener: FileOpener = open_exclusive,
+        queue_frames: int = 2000,
     ) -> None:
         self.hearing_id = hearing_id
         self.directory = directory
         self.segment_s = segment_s
         self._opener = opener
+        self._queue_frames = queue_frames
         self._log_event = log_event
         self._log_segment = log_segment
         self._alert = alert
@@ -113,7 +115,7 @@ class LiveRecording:
         config = RecorderConfig(
             hearing_id=str(self.hearing_id), hearing_dir=self.directory,
             origin_monotonic_s=now_monotonic - (now_epoch - origin), origin_epoch_s=origin,
-            segment_s=self.segment_s,
+            segment_s=self.segment_s, queue_frames=self._queue_frames,
         )  # fmt: skip
         self.directory.mkdir(parents=True, exist_ok=True)
         self._recorder = HearingRecorder(

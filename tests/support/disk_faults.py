@@ -61,3 +61,32 @@ class SwitchableDisk(FailingDisk):
 
 
 UNLIMITED = 1 << 62
+
+
+class StallingDisk(FailingDisk):
+    """Writes block while ``stall()`` is in effect (a hung disk), up to ``max_stall_s``."""
+
+    def __init__(self, max_stall_s: float = 30.0) -> None:
+        super().__init__(budget=UNLIMITED, err=0)
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.max_stall_s = max_stall_s
+
+    def open(self, path: Path) -> RawSink:
+        return StallingFile(self, open(path, "xb", buffering=0))
+
+    def stall(self) -> None:
+        self.flowing.clear()
+
+    def release(self) -> None:
+        self.flowing.set()
+
+
+class StallingFile(FailingFile):
+    def __init__(self, disk: StallingDisk, raw: RawSink) -> None:
+        super().__init__(disk, raw)
+        self.stalling = disk
+
+    def write(self, data: bytes | memoryview, /) -> int | None:
+        self.stalling.flowing.wait(self.stalling.max_stall_s)
+        return self.raw.write(data)
