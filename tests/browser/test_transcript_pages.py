@@ -152,6 +152,18 @@ async def test_clerk_types_party_corrects_clerk_accepts(
         assert held["entries"] == sorted(record["entries"], key=lambda e: e["entry_id"])
         assert held["corrections"] == record["corrections"]
 
+    # Lock for review: no more writing; the judge unlocks (logged), the clerk writes again.
+    await clerk.click("#transcript-lock")
+    await expect(drawer.locator(".transcript-state")).to_have_text("已锁定，待核对", timeout=10_000)
+    await expect(clerk.locator("#transcript-input")).to_be_hidden()
+    await expect(clerk.locator("#transcript-unlock")).to_be_hidden()  # the judge's act
+    unlocked = await judge.call("transcript_unlock", {"reason": "补充陈述"})
+    assert unlocked["ok"] is True, unlocked
+    await expect(clerk.locator("#transcript-input")).to_be_visible(timeout=10_000)
+    await expect(drawer.locator(".transcript-state")).to_have_text("记录中")
+    logged = (await judge_api.get(f"/api/hearings/{hid}/events")).body["events"]
+    assert [e["kind"] for e in logged[-2:]] == ["transcript.locked", "transcript.unlocked"]
+
     # English, then the smallest phone: still no horizontal scrolling, targets still large.
     await party.click("#lang-switch")
     await expect(drawer.locator(".my-corrections [data-correction='1']")).to_contain_text(
