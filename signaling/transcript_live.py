@@ -66,11 +66,16 @@ def new_transcript(hearing_id: int) -> Transcript:
     return Transcript(transcript_id_for(hearing_id), str(hearing_id))
 
 
-def rebuild_transcript(hearing_id: int, events: Iterable[LoggedEvent]) -> Transcript:
-    """The hearing's transcript from its event log: every ``transcript.*`` event replayed."""
+def rebuild_transcript(
+    hearing_id: int, events: Iterable[LoggedEvent], *, for_courtroom: bool = True
+) -> Transcript:
+    """The hearing's transcript from its event log: every ``transcript.*`` event replayed.
+
+    For a courtroom, each entry is also encoded for the wire now, not for the first joiner."""
     deltas = (TranscriptDelta.from_wire(payload) for kind, payload in events if kind in _KINDS)
     transcript = Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
-    wire_snapshot(transcript)  # encodes each entry once now, not for the first joiner
+    if for_courtroom:
+        wire_snapshot(transcript)
     return transcript
 
 
@@ -89,7 +94,7 @@ async def load_transcript(database: Database, hearing_id: int) -> Transcript:
             .order_by(col(HearingEvent.seq))
         )
         logged = [(kind, json.loads(payload)) for kind, payload in rows.all()]
-    return rebuild_transcript(hearing_id, logged)
+    return rebuild_transcript(hearing_id, logged, for_courtroom=False)
 
 
 def wire_snapshot(transcript: Transcript) -> dict[str, Any]:
