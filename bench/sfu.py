@@ -168,10 +168,14 @@ async def late_join(base: str, hearing: Hearing, clip: Clip) -> float:
     sent = time.monotonic()
     await _negotiate(member)
     publishers = [m.participant_id for m in hearing.members]
-    await _until(
-        lambda: all(member.counter(p, "video").first_keyframe_at for p in publishers),
-        15, "late joiner keyframes",
-    )  # fmt: skip
+    try:
+        await _until(
+            lambda: all(member.counter(p, "video").first_keyframe_at for p in publishers),
+            15, "late joiner keyframes",
+        )  # fmt: skip
+    except TimeoutError as exc:
+        seen = {p: member.counter(p, "video") for p in publishers}
+        raise TimeoutError(f"{exc}: {seen}, slots {member.slots}") from None
     latest = max(member.counter(p, "video").first_keyframe_at or 0 for p in publishers)
     hearing.parties.append(member)
     return latest - sent

@@ -216,6 +216,7 @@ class SyntheticParticipant:
                 transceiver = self.pc.addTransceiver(kind, direction="recvonly")
                 transceiver.setCodecPreferences(preferred_codecs(kind))
                 passthrough.deliver_on_loop(transceiver.receiver)
+                passthrough.route_rtx_by_ssrc(transceiver.receiver)
 
         @self.pc.on("track")
         def _track(track: MediaStreamTrack) -> None:

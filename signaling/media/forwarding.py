@@ -1,4 +1,12 @@
-"""Fan-out of encoded packets from one published track to the slots that subscribe to it."""
+"""Fan-out of one published track's RTP packets to the subscriber slots that show it.
+
+Packets are forwarded as they arrive, on the event loop, without a jitter buffer, frame
+assembly, packetiser or queue: each ``SlotStream`` rewrites the header for its subscriber
+(SSRC, payload type, sequence number, timestamp, header extensions; the VP8 picture ID after a
+source switch), SRTP-protects it and sends it. Video to a subscriber starts at a keyframe
+(asked for with a PLI) after every (re)assignment, audio-only switch or connection; sequence
+numbers and timestamps stay continuous across switches and dropped stretches.
+"""
 
 from __future__ import annotations
 
@@ -6,164 +14,361 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-import av
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtcpSenderInfo, RtpPacket
+
+from signaling.media.frames import Vp8FrameAssembler
+from signaling.media.rtp_hooks import PacketSender, SendConfig, sender_info
+from signaling.media.rtp_packets import (
+    HeaderWriter,
+    Vp8Descriptor,
+    abs_send_time,
+    packet_sequence,
+    padding,
+    rtx_packet,
+    vp8_descriptor,
+    vp8_picture_id,
+    with_vp8_picture_id,
+)
 
 log = logging.getLogger(__name__)
 
-# Bounded per-subscriber queues: about 2 s of video, 1 s of audio. A subscriber whose sender
-# cannot keep up loses the oldest media instead of growing memory and latency.
-SLOT_QUEUE_PACKETS = {"video": 30, "audio": 50}
 KEYFRAME_REQUEST_INTERVAL_S = 0.3
+# Sent video packets kept per slot for NACKs: ~3.7 s at 600 kbps (Chrome stops asking ~1 s on).
+NACK_HISTORY_PACKETS = 256
+_HISTORY_MASK = NACK_HISTORY_PACKETS - 1
+# A receiver may NACK the same packet again before (or although) it got the retransmission
+# (aiortc repeats its whole missing list at every new gap): resend one packet at most every
+# 100 ms and 4 times, so that loss never multiplies into a retransmission storm.
+RETRANSMIT_INTERVAL_S = 0.1
+RETRANSMIT_MAX = 4
+CLOCK_RATE = {"video": 90_000, "audio": 48_000}
+# (publication, one whole encoded frame, its RTP timestamp, keyframe) → the recording
+FrameTap = Callable[["PublishedTrack", bytes, int, bool], None]
 
 
-class SlotTrack(MediaStreamTrack):
-    """What one subscriber's sender sends on one pre-allocated slot.
+class SlotStream:
+    """One subscriber's outgoing stream on one pre-allocated slot section (audio or video).
 
-    It yields the packets of whichever publisher track is assigned to it. Video waits for a
-    keyframe after every (re)assignment or overflow, and asks the publisher for one.
+    It carries whichever publisher track is assigned to it. Nothing is sent before the
+    subscriber's connection is up (``configure``, called by the sender hook).
     """
 
     def __init__(self, kind: str, label: str) -> None:
-        super().__init__()
         self.kind = kind
         self.label = label
-        self._queue: asyncio.Queue[av.Packet[Any]] = asyncio.Queue(maxsize=SLOT_QUEUE_PACKETS[kind])
+        self.clock_rate = CLOCK_RATE[kind]
         self.source: PublishedTrack | None = None
         self.waiting_for_keyframe = kind == "video"
         self.enabled = True
         self.forwarded = 0
         self.dropped = 0
+        self.retransmitted = 0
+        self.config: SendConfig | None = None
+        self._writer: HeaderWriter | None = None
+        self._transmitter: PacketSender | None = None
+        self._fast_send: Callable[[bytes], None] | None = None
+        self._history: list[bytes | None] | None = (
+            [None] * NACK_HISTORY_PACKETS if kind == "video" else None
+        )
+        # rewriting: out = in + offset; re-based after a switch or a dropped stretch
+        self._rebase = True
+        self._based_on: PublishedTrack | None = None
+        self._seq_offset = 0
+        self._ts_offset = 0
+        self._picture_id_offset = 0
+        self._last_seq = -1
+        self._last_ts = 0
+        self._last_wall = 0.0
+        self._last_body = b""
+        self._last_descriptor: Vp8Descriptor | None = None
+        self._rtx_seq = 0
+        self._octets = 0
+        self._resent: dict[int, tuple[float, int]] = {}  # sequence → (last time, count)
+        self._clock = time.monotonic
 
-    async def recv(self) -> av.Packet[Any]:  # type: ignore[override]
-        if self.readyState != "live":
-            raise MediaStreamError
-        return await self._queue.get()
+    # -- the sender hook's side ------------------------------------------------------------
 
-    def push(self, packet: av.Packet[Any]) -> None:
-        if not self.enabled:
+    def configure(self, config: SendConfig, transmitter: PacketSender) -> None:
+        self.config = config
+        self._writer = HeaderWriter(
+            ssrc=config.ssrc, payload_type=config.payload_type, mid=config.mid,
+            ids=config.extension_ids,
+        )  # fmt: skip
+        self._transmitter = transmitter
+        self._fast_send = transmitter.fast_send
+        self._rtx_seq = config.rtx_ssrc & 0x7FFF
+        self.request_keyframe()  # connected: the first keyframe can come now
+
+    async def retransmit(self, sequences: list[int]) -> None:
+        history, config = self._history, self.config
+        if history is None or config is None:
             return
+        now = self._clock()
+        if len(self._resent) > NACK_HISTORY_PACKETS:
+            self._resent.clear()
+        for sequence in sequences:
+            data = history[sequence & _HISTORY_MASK]
+            if data is None or packet_sequence(data) != sequence:
+                continue  # never sent, or too old
+            last, count = self._resent.get(sequence, (-RETRANSMIT_INTERVAL_S, 0))
+            if now - last < RETRANSMIT_INTERVAL_S or count >= RETRANSMIT_MAX:
+                continue
+            self._resent[sequence] = (now, count + 1)
+            if config.rtx_payload_type is not None:
+                data = rtx_packet(
+                    data, payload_type=config.rtx_payload_type, sequence=self._rtx_seq,
+                    ssrc=config.rtx_ssrc,
+                )  # fmt: skip
+                self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+            self.retransmitted += 1
+            await self.send(data)
+
+    def sender_info(self, wall_s: float) -> RtcpSenderInfo | None:
+        """The sender report for what this stream has sent, on the publisher's A/V clock."""
+        if self.forwarded == 0:
+            return None
+        source = self._based_on
+        if source is not None and source.sender_report is not None:
+            rtp_in, report_wall = source.sender_report
+            rtp = rtp_in + int((wall_s - report_wall) * self.clock_rate) + self._ts_offset
+        else:
+            rtp = self._last_ts + int((wall_s - self._last_wall) * self.clock_rate)
+        return sender_info(wall_s, rtp, self.forwarded, self._octets)
+
+    # -- forwarding ------------------------------------------------------------------------
+
+    def forward(
+        self, packet: RtpPacket, body: bytes, descriptor: Vp8Descriptor | None, keyframe: bool,
+        send_time: bytes, audio_level: int | None, wall_s: float,
+    ) -> bytes | None:  # fmt: skip
+        """Rewrite and send one packet; returns it when it must go through ``send``."""
+        writer = self._writer
+        if writer is None or not self.enabled:
+            return None
         if self.waiting_for_keyframe:
-            if not packet.is_keyframe:
+            if not keyframe:
                 self.dropped += 1
                 self.request_keyframe()
-                return
+                return None
             self.waiting_for_keyframe = False
-        if self._queue.full():
-            self.dropped += 1
-            if self.kind == "audio":
-                self._queue.get_nowait()  # drop the oldest
-            else:
-                # A lost video frame breaks every frame after it until the next keyframe,
-                # so drop everything queued and start again from a fresh keyframe.
-                self._drain()
-                self.waiting_for_keyframe = True
-                self.request_keyframe()
-                if not packet.is_keyframe:
-                    return
-                self.waiting_for_keyframe = False
-        self._queue.put_nowait(packet)
+        if self._rebase:
+            self._rebase_on(packet, body, descriptor, wall_s)
+        sequence = (packet.sequence_number + self._seq_offset) & 0xFFFF
+        timestamp = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
+        if descriptor is not None:
+            if self._picture_id_offset:
+                picture_id = vp8_picture_id(body, descriptor)
+                if picture_id is not None:
+                    body = with_vp8_picture_id(
+                        body, descriptor, picture_id + self._picture_id_offset
+                    )
+            self._last_body, self._last_descriptor = body, descriptor
+        extensions = writer.extensions(send_time, audio_level)
+        padded = packet.padding_size > 0
+        data = writer.header(sequence, timestamp, packet.marker, padded, extensions) + body
+        if self._history is not None:
+            self._history[sequence & _HISTORY_MASK] = data
+        self._last_seq, self._last_ts, self._last_wall = sequence, timestamp, wall_s
         self.forwarded += 1
+        self._octets += len(packet.payload)
+        send = self._fast_send
+        if send is None:
+            return data
+        try:
+            send(data)
+        except ConnectionError:
+            self.dropped += 1
+        except Exception:
+            self._broken()
+        return None
+
+    async def send(self, data: bytes) -> None:
+        try:
+            if self._fast_send is not None:
+                self._fast_send(data)
+            elif self._transmitter is not None:
+                await self._transmitter.send(data)
+        except ConnectionError:
+            self.dropped += 1
+        except Exception:
+            self._broken()
+
+    def _broken(self) -> None:
+        """The subscriber's transport failed in an unexpected way: stop sending to it (its
+        connection is replaced or closed by the hearing)."""
+        log.warning("slot %s: sending failed, slot stopped", self.label, exc_info=True)
+        self.dropped += 1
+        self._writer = None
+        self._fast_send = None
+        self._transmitter = None
+
+    def _rebase_on(
+        self, packet: RtpPacket, body: bytes, descriptor: Vp8Descriptor | None, wall_s: float
+    ) -> None:
+        """Continue this stream's numbering from ``packet`` on (first packet, switch, gap)."""
+        self._rebase = False
+        source = self.source
+        if self._last_seq < 0:  # the first packet on this stream: keep the source's numbers
+            self._based_on = source
+            return
+        self._seq_offset = (self._last_seq + 1 - packet.sequence_number) & 0xFFFF
+        if self._based_on is source:
+            return  # same source after a pause: its timestamps and picture IDs run on
+        self._based_on = source
+        step = max(1, int((wall_s - self._last_wall) * self.clock_rate))
+        self._ts_offset = (self._last_ts + step - packet.timestamp) & 0xFFFFFFFF
+        self._picture_id_offset = 0
+        if descriptor is not None and self._last_descriptor is not None:
+            last = vp8_picture_id(self._last_body, self._last_descriptor)
+            new = vp8_picture_id(body, descriptor)
+            if last is not None and new is not None:
+                self._picture_id_offset = (last + 1 - new) & 0x7FFF
 
     def request_keyframe(self) -> None:
         if self.kind == "video" and self.source is not None:
             self.source.request_keyframe()
 
+    # -- membership ------------------------------------------------------------------------
+
     def assign(self, source: PublishedTrack | None) -> None:
         if self.source is source:
             return
         if self.source is not None:
-            self.source.slots.discard(self)
+            self.source.remove_slot(self)
         self.source = source
-        self._drain()
+        self._rebase = True
         self.waiting_for_keyframe = self.kind == "video"
         if source is not None:
-            source.slots.add(self)
-            self.request_keyframe()
+            source.add_slot(self)
+            if self._writer is not None:
+                self.request_keyframe()
+
+    def resume(self) -> None:
+        """Continue after a stretch that was not forwarded (mute)."""
+        self._rebase = True
 
     def set_enabled(self, enabled: bool) -> None:
         if enabled and not self.enabled:
             self.waiting_for_keyframe = self.kind == "video"
+            self._rebase = True
+            self.enabled = True
             self.request_keyframe()
         self.enabled = enabled
-        if not enabled:
-            self._drain()
-
-    def _drain(self) -> None:
-        while not self._queue.empty():
-            self._queue.get_nowait()
 
     def stop(self) -> None:
         self.assign(None)
-        super().stop()
+        self._writer = None
+        self._fast_send = None
+        self._transmitter = None
 
 
 class PublishedTrack:
-    """One remote track of a publisher, consumed continuously by one task it owns."""
+    """One publisher's audio or video: its RTP packets fanned out to slots, and the tap."""
 
     def __init__(
         self,
-        track: MediaStreamTrack,
+        kind: str,
         *,
         participant_id: int,
         request_pli: Callable[[], Awaitable[None]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.track = track
-        self.kind: str = track.kind
+        self.kind = kind
         self.participant_id = participant_id
-        self.slots: set[SlotTrack] = set()
-        self.muted = False
+        self.slots: tuple[SlotStream, ...] = ()
         self.packets = 0
-        # What the court heard, for the recording: forwarded packets (muted audio is not).
-        self.tap: Callable[[PublishedTrack, av.Packet[Any]], None] | None = None
+        # (RTP timestamp, time.time()) of the publisher's last RTCP sender report
+        self.sender_report: tuple[int, float] | None = None
+        # What the court heard, for the recording: whole frames (muted audio is not).
+        self.tap: FrameTap | None = None
+        self._muted = False
+        self._is_video = kind == "video"
+        self._assembler = Vp8FrameAssembler() if self._is_video else None
         self._request_pli = request_pli
         self._clock = clock
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
         self._pending_request: asyncio.Task[None] | None = None
-        self._task: asyncio.Task[None] = asyncio.create_task(
-            self._consume(), name=f"consume-{participant_id}-{self.kind}"
-        )
 
-    async def _consume(self) -> None:
-        try:
-            while True:
-                packet: Any = await self.track.recv()
-                self.packets += 1
-                if self.muted or not isinstance(packet, av.Packet):
-                    continue
-                for slot in tuple(self.slots):
-                    slot.push(packet)
-                if self.tap is not None:
-                    self._tap(packet)
-        except MediaStreamError:
-            log.debug("participant %s: %s track ended", self.participant_id, self.kind)
-        except Exception:
-            log.exception(
-                "participant %s: %s track consumer failed", self.participant_id, self.kind
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @muted.setter
+    def muted(self, muted: bool) -> None:
+        if self._muted and not muted:
+            for slot in self.slots:
+                slot.resume()
+        self._muted = muted
+
+    def add_slot(self, slot: SlotStream) -> None:
+        if slot not in self.slots:
+            self.slots = (*self.slots, slot)
+
+    def remove_slot(self, slot: SlotStream) -> None:
+        self.slots = tuple(s for s in self.slots if s is not slot)
+
+    def on_sender_report(self, rtp_timestamp: int, wall_s: float) -> None:
+        self.sender_report = (rtp_timestamp, wall_s)
+
+    async def on_rtp(self, packet: RtpPacket) -> None:
+        """Every packet the publisher sends (RTX already unwrapped), as it arrives."""
+        self.packets += 1
+        if self._muted:
+            return
+        payload = packet.payload
+        descriptor: Vp8Descriptor | None = None
+        if self._is_video:
+            descriptor = vp8_descriptor(payload)
+            if descriptor is None:
+                return
+            keyframe = descriptor.keyframe
+        else:
+            keyframe = True
+        body = payload + padding(packet.padding_size) if packet.padding_size else payload
+        wall_s = time.time()
+        send_time = abs_send_time(wall_s)
+        level = packet.extensions.audio_level
+        audio_level = None if level is None else (0x80 if level[0] else 0) | (level[1] & 0x7F)
+        for slot in self.slots:
+            pending = slot.forward(
+                packet, body, descriptor, keyframe, send_time, audio_level, wall_s
             )
+            if pending is not None:
+                await slot.send(pending)
+        if self.tap is not None and payload:
+            self._to_tap(packet, descriptor)
 
-    def _tap(self, packet: av.Packet[Any]) -> None:
+    def _to_tap(self, packet: RtpPacket, descriptor: Vp8Descriptor | None) -> None:
         assert self.tap is not None
         try:
-            self.tap(self, packet)
+            if self._assembler is None:
+                self.tap(self, packet.payload, packet.timestamp, True)
+                return
+            assert descriptor is not None
+            lost = self._assembler.lost
+            frame = self._assembler.add(packet, descriptor)
+            if self._assembler.lost != lost:
+                self.request_keyframe()  # the recording restarts from a keyframe
+            if frame is not None:
+                self.tap(self, frame, packet.timestamp, self._assembler.keyframe)
         except Exception:  # a recording problem must never stop the forwarding
             log.exception("participant %s: %s tap failed", self.participant_id, self.kind)
 
     def request_keyframe(self) -> None:
-        """Ask the publisher for a keyframe, at most every 300 ms."""
-        now = self._clock()
-        if now - self._last_request < KEYFRAME_REQUEST_INTERVAL_S:
-            return
+        """Ask the publisher for a keyframe: at most one PLI every 300 ms, and one asked for
+        sooner is sent when the 300 ms are over (not dropped)."""
         if self._pending_request is not None and not self._pending_request.done():
             return
-        self._last_request = now
-        self._pending_request = asyncio.create_task(self._send_pli())
+        now = self._clock()
+        delay_s = max(0.0, self._last_request + KEYFRAME_REQUEST_INTERVAL_S - now)
+        self._last_request = now + delay_s
+        self._pending_request = asyncio.create_task(self._send_pli(delay_s))
 
-    async def _send_pli(self) -> None:
+    async def _send_pli(self, delay_s: float) -> None:
         try:
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)  # the rate limit, not synchronisation
             await self._request_pli()
         except ConnectionError:
             log.debug("participant %s: keyframe request not sent", self.participant_id)
@@ -171,11 +376,9 @@ class PublishedTrack:
             log.exception("participant %s: keyframe request failed", self.participant_id)
 
     async def close(self) -> None:
-        for slot in tuple(self.slots):
+        self.tap = None
+        for slot in self.slots:
             slot.assign(None)
-        tasks = [self._task]
         if self._pending_request is not None:
-            tasks.append(self._pending_request)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            self._pending_request.cancel()
+            await asyncio.gather(self._pending_request, return_exceptions=True)

@@ -17,16 +17,14 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import av
-from aiortc import RTCIceServer, RTCRtpReceiver
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc import RTCIceServer
 
 from signaling.media import passthrough
 from signaling.media.exceptions import NotAttached
-from signaling.media.forwarding import PublishedTrack
+from signaling.media.forwarding import FrameTap, PublishedTrack
 from signaling.media.peer import ParticipantPeer
+from signaling.media.rtp_hooks import ReceiverHook
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +43,6 @@ class IncomingTrack:
 
 # A subscriber's slots that currently carry someone's media, by mid. Unlisted mids are idle.
 TrackMap = dict[str, IncomingTrack]
-PacketTap = Callable[[PublishedTrack, "av.Packet[Any]"], None]
 
 
 class HearingMedia:
@@ -68,7 +65,7 @@ class HearingMedia:
         self.audio_muted: set[int] = set()
         self._on_track_map = on_track_map
         self._on_failed = on_failed
-        self.packet_tap: PacketTap | None = None
+        self.packet_tap: FrameTap | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 
     def is_attached(self, participant_id: int) -> bool:
@@ -117,8 +114,8 @@ class HearingMedia:
                 raise
         self.peers[participant_id] = peer
         publications = {
-            kind: self._publication(participant_id, track, receiver)
-            for kind, (track, receiver) in peer.published.items()
+            kind: self._publication(participant_id, kind, hook)
+            for kind, hook in peer.published.items()
         }
         if publications:
             self.publications[participant_id] = publications
@@ -136,19 +133,17 @@ class HearingMedia:
     def _lock(self, participant_id: int) -> asyncio.Lock:
         return self._locks.setdefault(participant_id, asyncio.Lock())
 
-    def _publication(
-        self, participant_id: int, track: MediaStreamTrack, receiver: RTCRtpReceiver
-    ) -> PublishedTrack:
+    def _publication(self, participant_id: int, kind: str, hook: ReceiverHook) -> PublishedTrack:
         publication = PublishedTrack(
-            track,
-            participant_id=participant_id,
-            request_pli=lambda: passthrough.send_pli(receiver),
+            kind, participant_id=participant_id, request_pli=hook.request_keyframe
         )
+        hook.sink = publication.on_rtp
+        hook.on_sender_report = publication.on_sender_report
         publication.tap = self.packet_tap
         return publication
 
-    def set_packet_tap(self, tap: PacketTap | None) -> None:
-        """Every forwarded packet of every publication (present and future) also goes to
+    def set_packet_tap(self, tap: FrameTap | None) -> None:
+        """Every forwarded frame of every publication (present and future) also goes to
         ``tap`` — the recording's feed."""
         self.packet_tap = tap
         for tracks in self.publications.values():

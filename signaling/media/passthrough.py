@@ -28,6 +28,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import aiortc.rtcdtlstransport as rtcdtlstransport
 import aiortc.rtcrtpreceiver as rtcrtpreceiver
 import aiortc.rtcrtpsender as rtcrtpsender
 import av
@@ -35,6 +36,9 @@ from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import convert_timebase
+from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
+
+from signaling.media import rtp_hooks
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +194,26 @@ def deliver_on_loop(receiver: RTCRtpReceiver) -> None:
     setattr(receiver, _DECODER_QUEUE, LoopFrameQueue(receiver))
 
 
+def route_rtx_by_ssrc(receiver: RTCRtpReceiver) -> None:
+    """Let retransmissions reach ``receiver`` when its transport bundles several video
+    receivers, as a browser does (for the synthetic clients).
+
+    aiortc's RTP router knows a receiver's media SSRC but not its RTX SSRC, and routes an
+    unknown SSRC only when a single receiver has that payload type; so with bundled video
+    slots every RTX packet is dropped and a lost packet stalls that receiver's jitter buffer.
+    """
+    receive = receiver.receive
+
+    async def receive_and_route(parameters: RTCRtpReceiveParameters) -> None:
+        await receive(parameters)
+        table = receiver.transport._rtp_router.ssrc_table
+        for encoding in parameters.encodings:
+            if encoding.rtx is not None:
+                table.setdefault(encoding.rtx.ssrc, receiver)
+
+    receiver.receive = receive_and_route  # type: ignore[method-assign]
+
+
 # (object, attribute, parameter names) of every private aiortc callable used above.
 _SIGNATURES: tuple[tuple[object, str, tuple[str, ...]], ...] = (
     (rtcrtpreceiver, "decoder_worker", ("loop", "input_q", "output_q", "decode_error")),
@@ -219,6 +243,8 @@ _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
     (_SENDER, "_next_encoded_frame", "self.__encoder = get_encoder(codec)"),
     (_SENDER, "_next_encoded_frame", "self.__encoder.pack(data)"),
     (_SENDER, "_handle_rtcp_packet", "self._send_keyframe()"),
+    (rtcdtlstransport.RtpRouter, "route_rtp", "ssrc_receiver = self.ssrc_table.get(packet.ssrc)"),
+    (rtcdtlstransport.RtpRouter, "register_receiver", "self.ssrc_table[ssrc] = receiver"),
 )
 
 
@@ -248,6 +274,7 @@ def check_internals() -> None:
 def install() -> None:
     """Idempotently switch this process's aiortc to pass-through media."""
     check_internals()
+    rtp_hooks.check_internals()
     setattr(rtcrtpreceiver, "get_decoder", passthrough_decoder)  # noqa: B010
     setattr(rtcrtpsender, "get_encoder", pack_only_encoder)  # noqa: B010
 

@@ -17,7 +17,6 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
-    RTCRtpReceiver,
     RTCRtpSender,
     RTCSessionDescription,
 )
@@ -27,7 +26,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from signaling.media import passthrough
 from signaling.media.exceptions import NegotiationFailed
-from signaling.media.forwarding import SlotTrack
+from signaling.media.forwarding import SlotStream
+from signaling.media.rtp_hooks import ReceiverHook, SenderHook
 from signaling.media.sdp_guard import check_offer
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ NEGOTIATION_TIMEOUT_S = 15.0
 
 def preferred_codecs(kind: str) -> list[RTCRtpCodecCapability]:
     capabilities = RTCRtpSender.getCapabilities(kind)
-    # RTX stays allowed for video: retransmissions are forwarded as they are.
+    # RTX stays allowed for video: the publisher's retransmissions are forwarded, and NACKs
+    # from subscribers are answered on their RTX stream.
     wanted = {PREFERRED_MIME[kind].lower(), "video/rtx"}
     return [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
 
@@ -47,8 +48,8 @@ class Slot:
     index: int
     audio_mid: str
     video_mid: str
-    audio: SlotTrack
-    video: SlotTrack
+    audio: SlotStream
+    video: SlotStream
     publisher_id: int | None = None
 
 
@@ -61,7 +62,7 @@ class ParticipantPeer:
     on_failed: Callable[[ParticipantPeer], None]
     pc: RTCPeerConnection | None = None
     slots: list[Slot] = field(default_factory=list)
-    published: dict[str, tuple[MediaStreamTrack, RTCRtpReceiver]] = field(default_factory=dict)
+    published: dict[str, ReceiverHook] = field(default_factory=dict)
     audio_only: bool = False
 
     async def negotiate(self, offer_sdp: str) -> str:
@@ -72,8 +73,9 @@ class ParticipantPeer:
         )
         self.pc = pc
         publishing_kinds: set[str] = set()
-        audio_slots: list[tuple[str, SlotTrack]] = []
-        video_slots: list[tuple[str, SlotTrack]] = []
+        audio_slots: list[tuple[str, SlotStream]] = []
+        video_slots: list[tuple[str, SlotStream]] = []
+        receiver_hooks: dict[int, ReceiverHook] = {}
         try:
             for section in summary.sections:
                 client_sends = section.direction in ("sendonly", "sendrecv")
@@ -81,24 +83,23 @@ class ParticipantPeer:
                 if client_sends and section.kind not in publishing_kinds and self.publish:
                     publishing_kinds.add(section.kind)
                     direction = "recvonly"
-                    track: SlotTrack | None = None
+                    stream: SlotStream | None = None
                 elif client_receives and self.receive:
                     direction = "sendonly"
-                    track = SlotTrack(section.kind, f"{self.participant_id}:{section.mid}")
+                    stream = SlotStream(section.kind, f"{self.participant_id}:{section.mid}")
                     (audio_slots if section.kind == "audio" else video_slots).append(
-                        (section.mid, track)
+                        (section.mid, stream)
                     )
                 else:
-                    direction, track = "inactive", None
+                    direction, stream = "inactive", None
                 transceiver = pc.addTransceiver(section.kind, direction=direction)
                 transceiver.setCodecPreferences(preferred_codecs(section.kind))
                 passthrough.deliver_on_loop(transceiver.receiver)
-                if track is not None:
-                    transceiver.sender.replaceTrack(track)
-                    # PLI/FIR from this subscriber goes to the publisher the slot shows.
-                    passthrough.forward_keyframe_requests(
-                        transceiver.sender, track.request_keyframe
-                    )
+                if stream is not None:
+                    # RTP written by the stream; PLI/FIR and NACKs from this subscriber to it.
+                    SenderHook(transceiver.sender, stream)
+                elif direction == "recvonly":
+                    receiver_hooks[id(transceiver.receiver)] = ReceiverHook(transceiver.receiver)
             self.slots = [
                 Slot(i, a_mid, v_mid, a_track, v_track)
                 for i, ((a_mid, a_track), (v_mid, v_track)) in enumerate(
@@ -113,7 +114,9 @@ class ParticipantPeer:
                 )
                 # Only sections we answered as receiving are publications (not an observer's).
                 if transceiver is not None and transceiver.direction == "recvonly":
-                    self.published.setdefault(track.kind, (track, transceiver.receiver))
+                    hook = receiver_hooks.get(id(transceiver.receiver))
+                    if hook is not None:
+                        self.published.setdefault(track.kind, hook)
 
             @pc.on("connectionstatechange")
             def _state() -> None:

@@ -200,3 +200,51 @@ async def test_mute_and_audio_only(room: Room, flowing: Flowing) -> None:
     await until(
         lambda: room.packets(3, 1, "video") > video_3[1] + 5, timeout_s=5, what="video back"
     )
+
+
+async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_from_the_history(
+    room: Room, flowing: Flowing
+) -> None:
+    for pid in (1, 2):
+        await room.join(pid)
+    await flowing([1, 2])
+    [slot] = [s for s in room.media.peers[2].slots if s.publisher_id == 1]
+    send = slot.video._fast_send
+    assert send is not None
+    dropped: list[int] = []
+
+    def lossy(data: bytes) -> None:  # injected fault: every 7th packet never leaves
+        dropped.append(1)
+        if len(dropped) % 7:
+            assert send is not None
+            send(data)
+
+    slot.video._fast_send = lossy
+    publisher = room.clients[1].video
+    assert publisher is not None
+    received, sent = room.packets(2, 1, "video"), publisher.sent
+    await until(lambda: len(dropped) > 100, timeout_s=20, what="100 packets through the fault")
+    slot.video._fast_send = send
+    frames_sent = publisher.sent - sent
+    # Every frame the publisher sent meanwhile arrives whole: each lost packet was NACKed by
+    # the subscriber and resent on its RTX stream; no keyframe was needed.
+    await until(
+        lambda: room.packets(2, 1, "video") - received >= frames_sent - 2,
+        timeout_s=10,
+        what="every frame despite the losses",
+    )
+    assert slot.video.retransmitted >= len(dropped) // 7 - 2
+    assert slot.video.dropped == 0
+
+
+async def test_a_subscriber_vanishing_leaves_the_publishers_connection_alone(
+    room: Room, flowing: Flowing
+) -> None:
+    for pid in (1, 2, 3):
+        await room.join(pid)
+    await flowing([1, 2, 3])
+    await room.clients[3].pc.close()  # its sockets are gone; the server has not noticed yet
+    for publisher in (1, 2):
+        await frames_pass(room, 2 if publisher == 1 else 1, publisher, count=30)
+    assert room.media.peers[1].connection_state == "connected"
+    assert room.media.peers[2].connection_state == "connected"

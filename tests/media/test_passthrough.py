@@ -13,7 +13,7 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from bench.synthetic import Clip
-from signaling.media import passthrough
+from signaling.media import passthrough, rtp_hooks
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90_000, payloadType=96)
 OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48_000, channels=2, payloadType=111)
@@ -36,6 +36,18 @@ def test_internals_check_fails_loudly_when_aiortc_moves(monkeypatch: pytest.Monk
         passthrough.check_internals()
     assert "decoder_worker is gone" in str(moved.value)
     assert "_send_rtcp_pli('self', 'ssrc')" in str(moved.value)
+
+
+def test_rtp_hooks_check_fails_loudly_when_aiortc_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    rtp_hooks.check_internals()
+
+    async def renamed(self: object, data: bytes, when: int) -> None: ...
+
+    monkeypatch.setattr(rtcrtpreceiver.RTCRtpReceiver, "_handle_rtp_packet", renamed)
+    with pytest.raises(RuntimeError, match="aiortc internals moved") as moved:
+        rtp_hooks.check_internals()
+    assert "_handle_rtp_packet('self', 'data', 'when')" in str(moved.value)
+    assert "no longer contains 'if not self._enabled:'" in str(moved.value)
 
 
 def test_decoder_wraps_frames_and_flags_vp8_keyframes(clip: Clip) -> None:

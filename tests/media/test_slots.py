@@ -1,38 +1,44 @@
-"""Fan-out state without a network: keyframe gating, bounded queues, switches, PLI rate limit."""
+"""Fan-out without a network: keyframe gating, continuous numbering, NACKs, sender reports."""
 
 from __future__ import annotations
 
-import asyncio
-from fractions import Fraction
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
-import av
 import pytest
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
-from signaling.media.forwarding import SLOT_QUEUE_PACKETS, PublishedTrack, SlotTrack
+from bench.synthetic import Clip
+from signaling.media.forwarding import KEYFRAME_REQUEST_INTERVAL_S, PublishedTrack, SlotStream
+from signaling.media.rtp_hooks import SendConfig
+from signaling.media.rtp_packets import ExtensionIds, vp8_descriptor, vp8_picture_id
 from tests.support.waiting import until
 
+EXTENSIONS = HeaderExtensionsMap()
+EXTENSIONS.configure(
+    RTCRtpParameters(headerExtensions=[
+        RTCRtpHeaderExtensionParameters(id=1, uri="urn:ietf:params:rtp-hdrext:sdes:mid"),
+        RTCRtpHeaderExtensionParameters(
+            id=3, uri="http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+        ),
+    ])
+)  # fmt: skip
 
-def packet(keyframe: bool = False, pts: int = 0) -> av.Packet[Any]:
-    made = av.Packet(b"\x00" if keyframe else b"\x01")
-    made.pts, made.time_base, made.is_keyframe = pts, Fraction(1, 90_000), keyframe
-    return made
 
+@dataclass
+class Wire:
+    """What a subscriber's connection would carry (the test reads it back with aiortc)."""
 
-class QueueTrack(MediaStreamTrack):
-    """A publisher's remote track stand-in, fed by the test."""
+    fast_send: Callable[[bytes], None] | None = None
+    sent: list[RtpPacket] = field(default_factory=list)
 
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self.queue: asyncio.Queue[av.Packet[Any] | None] = asyncio.Queue()
+    def __post_init__(self) -> None:
+        self.fast_send = lambda data: self.sent.append(RtpPacket.parse(data, EXTENSIONS))
 
-    async def recv(self) -> av.Packet[Any]:  # type: ignore[override]
-        item = await self.queue.get()
-        if item is None:
-            raise MediaStreamError
-        return item
+    async def send(self, data: bytes) -> None:
+        self.sent.append(RtpPacket.parse(data, EXTENSIONS))
 
 
 class Clock:
@@ -43,96 +49,162 @@ class Clock:
         return self.now
 
 
+class Publisher:
+    """Packetises the clip like a browser: RTP sequence numbers, timestamps, picture IDs."""
+
+    def __init__(self, clip: Clip, *, seq: int, ts: int, picture_id: int) -> None:
+        self.clip, self.seq, self.ts, self.picture_id = clip, seq, ts, picture_id
+
+    def frame(self, keyframe: bool = False) -> list[RtpPacket]:
+        data = self.clip.video_intra[1] if keyframe else self.clip.video[1]
+        payloads = Vp8Encoder._packetize(data, self.picture_id)
+        self.picture_id = (self.picture_id + 1) & 0x7FFF
+        packets = []
+        for index, payload in enumerate(payloads):
+            packets.append(
+                RtpPacket(97, int(index == len(payloads) - 1), self.seq, self.ts, 1, payload)
+            )
+            self.seq = (self.seq + 1) & 0xFFFF
+        self.ts = (self.ts + 6000) & 0xFFFFFFFF
+        return packets
+
+
+def config(kind: str) -> SendConfig:
+    return SendConfig(
+        ssrc=777, rtx_ssrc=778, payload_type=100 if kind == "video" else 111,
+        rtx_payload_type=101 if kind == "video" else None,
+        clock_rate=90_000 if kind == "video" else 48_000, mid="5",
+        extension_ids=ExtensionIds(mid=1, abs_send_time=3),
+    )  # fmt: skip
+
+
 @pytest.fixture
-async def video() -> Any:
-    track = QueueTrack("video")
+async def video() -> AsyncIterator[tuple[PublishedTrack, list[float], Clock]]:
     requests: list[float] = []
     clock = Clock()
 
     async def request_pli() -> None:
         requests.append(clock.now)
 
-    published = PublishedTrack(track, participant_id=1, request_pli=request_pli, clock=clock)
-    yield track, published, requests, clock
+    published = PublishedTrack("video", participant_id=1, request_pli=request_pli, clock=clock)
+    yield published, requests, clock
     await published.close()
 
 
-def queued(slot: SlotTrack) -> list[bool]:
-    return [p.is_keyframe for p in list(slot._queue._queue)]  # type: ignore[attr-defined]
+def connected(kind: str) -> tuple[SlotStream, Wire]:
+    slot, wire = SlotStream(kind, "2:5"), Wire()
+    slot.configure(config(kind), wire)
+    return slot, wire
 
 
-async def test_new_video_subscriber_waits_for_a_keyframe_and_asks_once_per_300_ms(
-    video: Any,
+async def feed(published: PublishedTrack, packets: list[RtpPacket]) -> None:
+    for packet in packets:
+        await published.on_rtp(packet)
+
+
+async def test_video_starts_at_a_keyframe_asked_for_once_per_300_ms(
+    video: tuple[PublishedTrack, list[float], Clock], clip: Clip
 ) -> None:
-    _, published, requests, clock = video
-    slot = SlotTrack("video", "2:1")
+    published, requests, clock = video
+    source = Publisher(clip, seq=1000, ts=5000, picture_id=10)
+    slot, wire = connected("video")
     slot.assign(published)
     await until(lambda: len(requests) == 1, timeout_s=1, what="a keyframe request")
-    for _ in range(5):
-        slot.push(packet())
-    clock.now += 0.1
-    slot.push(packet())
-    await asyncio.sleep(0)
-    assert queued(slot) == [] and len(requests) == 1  # still within 300 ms
-    clock.now += 0.3
-    slot.push(packet())
-    await until(lambda: len(requests) == 2, timeout_s=1, what="a second request")
-    slot.push(packet(keyframe=True))
-    slot.push(packet())
-    assert queued(slot) == [True, False]
+    await feed(published, source.frame() + source.frame())
+    assert wire.sent == [] and slot.dropped >= 2
+    clock.now += KEYFRAME_REQUEST_INTERVAL_S  # the one asked for meanwhile goes now
+    await until(lambda: len(requests) == 2, timeout_s=2, what="a second request")
+    keyframe, delta = source.frame(keyframe=True), source.frame()
+    await feed(published, keyframe + delta)
+    assert len(wire.sent) == len(keyframe) + len(delta)
+    first = wire.sent[0]
+    descriptor = vp8_descriptor(first.payload)
+    assert descriptor is not None and descriptor.keyframe
+    assert (first.ssrc, first.payload_type, first.extensions.mid) == (777, 100, "5")
+    sequences = [p.sequence_number for p in wire.sent]
+    assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
 
 
-async def test_consumer_fans_out_and_mute_stops_it(video: Any) -> None:
-    track, published, _, _ = video
-    first, second = SlotTrack("video", "2:1"), SlotTrack("video", "3:1")
-    first.assign(published)
-    second.assign(published)
-    for keyframe in (True, False, False):
-        track.queue.put_nowait(packet(keyframe))
-    await until(lambda: published.packets == 3, timeout_s=1, what="the consumer")
-    assert queued(first) == queued(second) == [True, False, False]
-    published.muted = True
-    track.queue.put_nowait(packet())
-    await until(lambda: published.packets == 4, timeout_s=1, what="the consumer")
-    assert len(queued(first)) == 3  # consumed (never piles up) but not forwarded
-    track.queue.put_nowait(None)  # the publisher's track ends: the consumer stops cleanly
-    await until(lambda: published._task.done(), timeout_s=1, what="the consumer to end")
+async def test_switching_source_keeps_numbers_continuous(
+    video: tuple[PublishedTrack, list[float], Clock], clip: Clip
+) -> None:
+    first_source, _, _ = video
+    second_source = PublishedTrack("video", participant_id=3, request_pli=_no_pli)
+    one = Publisher(clip, seq=65530, ts=2**32 - 7000, picture_id=0x7FFE)
+    other = Publisher(clip, seq=20, ts=123, picture_id=4000)
+    slot, wire = connected("video")
+    slot.assign(first_source)
+    await feed(first_source, one.frame(keyframe=True) + one.frame() + one.frame())
+    before = list(wire.sent)
+    slot.assign(second_source)
+    await feed(second_source, other.frame() + other.frame(keyframe=True) + other.frame())
+    after = wire.sent[len(before) :]
+    sequences = [p.sequence_number for p in wire.sent]
+    assert sequences == [(sequences[0] + i) & 0xFFFF for i in range(len(sequences))]
+    assert 0 < (after[0].timestamp - before[-1].timestamp) % 2**32 < 90_000  # forward
+    pictures = []
+    for packet in wire.sent:
+        descriptor = vp8_descriptor(packet.payload)
+        assert descriptor is not None
+        if descriptor.starts_frame:
+            pictures.append(vp8_picture_id(packet.payload, descriptor))
+    assert pictures == [(0x7FFE + i) & 0x7FFF for i in range(len(pictures))]
+    await second_source.close()
 
 
-async def test_full_video_queue_restarts_from_a_keyframe(video: Any) -> None:
-    _, published, requests, clock = video
-    slot = SlotTrack("video", "2:1")
-    slot.assign(published)
-    await until(lambda: len(requests) == 1, timeout_s=1, what="a keyframe request")
-    slot.push(packet(keyframe=True))
-    for _ in range(SLOT_QUEUE_PACKETS["video"] - 1):
-        slot.push(packet())
-    clock.now += 1
-    slot.push(packet())  # the subscriber's sender fell behind: a frame must be lost
-    assert queued(slot) == [] and slot.waiting_for_keyframe
-    await until(lambda: len(requests) == 2, timeout_s=1, what="a keyframe request")
-
-
-def test_full_audio_queue_drops_the_oldest() -> None:
-    slot = SlotTrack("audio", "2:0")
-    for pts in range(SLOT_QUEUE_PACKETS["audio"] + 3):
-        slot.push(packet(pts=pts))
-    kept = [p.pts for p in list(slot._queue._queue)]  # type: ignore[attr-defined]
-    assert kept == list(range(3, SLOT_QUEUE_PACKETS["audio"] + 3))
-    assert slot.dropped == 3
-
-
-async def test_audio_only_switch_gates_video_again_when_turned_off(video: Any) -> None:
-    _, published, _, _ = video
-    slot = SlotTrack("video", "2:1")
-    slot.assign(published)
-    slot.push(packet(keyframe=True))
+async def test_mute_and_audio_only_leave_no_sequence_gap(clip: Clip) -> None:
+    audio = PublishedTrack("audio", participant_id=1, request_pli=_no_pli)
+    slot, wire = connected("audio")
+    slot.assign(audio)
+    for seq in range(10):
+        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+    audio.muted = True
+    for seq in range(10, 20):
+        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+    audio.muted = False
+    for seq in range(20, 25):
+        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+    assert [p.sequence_number for p in wire.sent] == list(range(15))
+    assert [p.timestamp for p in wire.sent][9:11] == [9 * 960, 20 * 960]  # time went on
     slot.set_enabled(False)
-    assert queued(slot) == []
-    slot.push(packet(keyframe=True))
-    assert queued(slot) == []
-    slot.set_enabled(True)
-    slot.push(packet())
-    assert queued(slot) == []  # a delta frame is useless without the keyframe before it
-    slot.push(packet(keyframe=True))
-    assert queued(slot) == [True]
+    await audio.on_rtp(RtpPacket(111, 0, 25, 25 * 960, 1, clip.audio[0]))
+    assert len(wire.sent) == 15
+    await audio.close()
+
+
+async def test_nacks_answered_on_the_rtx_stream_at_most_every_100_ms(
+    video: tuple[PublishedTrack, list[float], Clock], clip: Clip
+) -> None:
+    published, _, _ = video
+    source = Publisher(clip, seq=100, ts=0, picture_id=1)
+    slot, wire = connected("video")
+    slot.assign(published)
+    await feed(published, source.frame(keyframe=True) + source.frame())
+    sent = list(wire.sent)
+    lost = sent[1].sequence_number
+    await slot.retransmit([lost, lost, 60000])  # repeated and never-sent sequence numbers
+    [rtx] = wire.sent[len(sent) :]
+    assert (rtx.ssrc, rtx.payload_type) == (778, 101)
+    assert int.from_bytes(rtx.payload[:2], "big") == lost
+    assert rtx.payload[2:] == sent[1].payload
+    assert slot.retransmitted == 1
+
+
+async def test_sender_report_follows_the_publishers_clock(
+    video: tuple[PublishedTrack, list[float], Clock], clip: Clip
+) -> None:
+    published, _, _ = video
+    source = Publisher(clip, seq=1, ts=90_000, picture_id=1)
+    slot, _ = connected("video")
+    slot.assign(published)
+    assert slot.sender_info(1000.0) is None  # nothing sent yet: a receiver report instead
+    await feed(published, source.frame(keyframe=True))
+    published.on_sender_report(180_000, 1000.0)
+    info = slot.sender_info(1001.0)
+    assert info is not None
+    assert info.rtp_timestamp == 180_000 + 90_000  # same source: no offset
+    assert info.packet_count == slot.forwarded
+
+
+async def _no_pli() -> None:
+    return None
