@@ -147,9 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         "participants": args.participants,
         "media_s": round(media_s, 1),
         "recording": recording,
-        "settings": {"size": f"{settings.width}x{settings.height}", "fps": settings.fps,
-                     "preset": settings.preset, "crf": settings.crf,
-                     "font": str(DEFAULT_FONT)},  # fmt: skip
+        "settings": {
+            "size": f"{settings.width}x{settings.height}",
+            "fps": settings.fps,
+            "preset": settings.preset,
+            "crf": settings.crf,
+            "font": str(DEFAULT_FONT),
+        },
         "ours": {k: round(v, 2) for k, v in ours.items()}
         | {"x_real_time": round(media_s / ours["wall_s"], 2)},
         "ffmpeg": {k: round(v, 2) for k, v in theirs.items()}

@@ -92,16 +92,14 @@ async def test_tracks_export_is_a_zip_with_a_checked_index(
     assert started.status == 202, started.body
     done = await finished(judge, hid, started.body["id"])
     assert done["state"] == "done", done
-    status, data, headers = await download(
-        judge, f"/api/hearings/{hid}/exports/{done['id']}/file"
-    )
+    status, data, headers = await download(judge, f"/api/hearings/{hid}/exports/{done['id']}/file")
     assert status == 200 and headers["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         folder = f"hearing-{hid}-tracks"
         index = json.loads(archive.read(f"{folder}/index.json"))
-        assert {(f["participant_id"], f["kind"]) for f in index["files"]} == {
-            (str(pids[role]), kind) for role in ("judge", "plaintiff") for kind in ("audio", "video")
-        }
+        wanted = {(str(pids[role]), kind) for role in ("judge", "plaintiff")
+                  for kind in ("audio", "video")}  # fmt: skip
+        assert {(f["participant_id"], f["kind"]) for f in index["files"]} == wanted
         for entry in index["files"]:
             content = archive.read(f"{folder}/{entry['file']}")
             assert hashlib.sha256(content).hexdigest() == entry["sha256"]

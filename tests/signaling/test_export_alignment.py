@@ -7,8 +7,8 @@ runs as a job (REST), its progress reaches the staff in the courtroom as ``expor
 from __future__ import annotations
 
 import array
-import asyncio
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,6 @@ TOLERANCE_S = 0.100
 
 def tone_clip(onset_packet: int, tone_hz: float) -> list[bytes]:
     """4 s of silence with one loud tone starting at ``onset_packet`` (20 ms packets)."""
-    import math
 
     samples = array.array("h", bytes(2 * CLIP_PACKETS * 960))
     start = onset_packet * 960
@@ -111,18 +110,16 @@ async def test_tones_land_within_100_ms_of_their_hearing_time(
         log_tones(peer.audio, log)
     assert (await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})).status == 200
     await judge_socket.wait_for("recording", lambda d: d["active"] is True)
+    first, second = peers[0].audio, peers[1].audio
+    assert first is not None and second is not None
     try:
         for socket, peer in zip((judge_socket, party_socket), peers, strict=True):
             reply = await socket.call("offer", {"sdp": await peer.offer()})
             assert reply["ok"], reply
             await peer.accept(reply["sdp"])
-            audio = peer.audio
-            assert audio is not None
             if peer is peers[0]:
-                await until(lambda: audio.sent >= JOIN_DELAY_PACKETS, timeout_s=30,
+                await until(lambda: first.sent >= JOIN_DELAY_PACKETS, timeout_s=30,
                             what="7 s of the first participant's audio")  # fmt: skip
-        second = peers[1].audio
-        assert second is not None
         await until(lambda: second.sent >= 190 and len(logs[0].sent_at) >= 3, timeout_s=30,
                     what="the late joiner's first tone and the first's third")  # fmt: skip
         await until(lambda: second.sent >= 200, timeout_s=5, what="0.2 s more")
@@ -160,4 +157,3 @@ async def test_tones_land_within_100_ms_of_their_hearing_time(
         nearest = min(found, key=lambda f: abs(f - true_s))
         assert abs(nearest - true_s) <= TOLERANCE_S, (true_s, found)
     assert len(found) == len(expected), (found, expected)
-    _ = asyncio  # the module's waits go through ``until`` and the socket client
