@@ -29,7 +29,6 @@ from recording import (
     RecordingGap,
     TrackKind,
 )
-from recording.codec_facts import opus_duration_ms
 from recording.segment_writer import FileOpener, open_exclusive
 from signaling.media.forwarding import PublishedTrack
 
@@ -39,10 +38,6 @@ LogSegment = Callable[[str, ClosedSegment], Awaitable[None]]
 #: How often the watchdog looks for frames the full inbox turned away (writer behind).
 BEHIND_CHECK_S = 1.0
 RTP_CLOCK = {"video": 90_000, "audio": 48_000}
-#: aiortc's jitter buffer hands a video frame over when the next frame's first packet arrives.
-VIDEO_HOLD_S = 1 / 15
-#: ... and an audio packet when 4 more have arrived (``JitterBuffer(capacity=16, prefetch=4)``).
-AUDIO_PREFETCH_PACKETS = 4
 CODEC = {"video": "vp8", "audio": "opus"}
 
 
@@ -71,15 +66,6 @@ def segment_to_json(segment: ClosedSegment) -> dict[str, Any]:
         "timeline_end_ms": segment.timeline_end_ms,
         "recovered": segment.recovered,
     }
-
-
-def receive_hold_s(kind: str, data: bytes) -> float:
-    """How long the receive path held this frame before the tap saw it: subtracted from its
-    arrival, so that the timeline places it when it was sent (the exported audio's tones land
-    at their wall-clock moments: tests/signaling/test_export_alignment.py)."""
-    if kind == "audio":
-        return AUDIO_PREFETCH_PACKETS * opus_duration_ms(data) / 1000
-    return VIDEO_HOLD_S
 
 
 class LiveRecording:
@@ -176,7 +162,7 @@ class LiveRecording:
                 rtp_timestamp=rtp_timestamp & 0xFFFFFFFF,
                 clock_rate=RTP_CLOCK[kind],
                 keyframe=keyframe,
-                arrival_s=time.monotonic() - receive_hold_s(kind, data),
+                arrival_s=time.monotonic(),
             )
         )
 
