@@ -42,6 +42,8 @@ REPLICA = """() => {
 }"""
 SAID = "原告：我方请求被告支付货款十万元。"
 CORRECTED = "原告：我方请求被告支付货款十二万元。"
+JUDGE_ASKS = "审判员：被告对此有无异议？"
+DEFENDANT_SAYS = "被告：有异议，货物没有送到。"
 
 
 async def no_blocking_violations(page: Page, screen: str) -> None:
@@ -124,13 +126,18 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     await expect(entry).to_contain_text(CORRECTED, timeout=10_000)
     await expect(clerk_entry).to_contain_text(CORRECTED, timeout=10_000)
 
-    # J picks the judge; the next entry follows in both views.
+    # As a fast clerk types: Enter, and at once the next speaker key and words (J = judge).
     await clerk.focus("#transcript-input")
     await clerk.keyboard.press("KeyJ")
-    await clerk.keyboard.type("审判员：被告对此有无异议？")
+    await clerk.keyboard.type(JUDGE_ASKS)
     await clerk.keyboard.press("Enter")
-    await expect(drawer.locator("[data-entry='2']")).to_contain_text("审判员：被告对此有无异议？",
-                                                                      timeout=10_000)  # fmt: skip
+    await clerk.keyboard.press("Digit2")
+    await clerk.keyboard.type(DEFENDANT_SAYS)
+    await clerk.keyboard.press("Enter")
+    await expect(drawer.locator("[data-entry='2']")).to_contain_text(JUDGE_ASKS, timeout=10_000)
+    await expect(drawer.locator("[data-entry='3']")).to_contain_text(
+        f"Li Si（被告）：{DEFENDANT_SAYS}", timeout=10_000
+    )
 
     # The record: the entry, the request and the ruling, in the hash-chained log.
     events = (await judge_api.get(f"/api/hearings/{hid}/events")).body
@@ -138,7 +145,7 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     kinds = [e["kind"] for e in events["events"] if e["kind"].startswith("transcript.")]
     assert kinds == [
         "transcript.entry_added", "transcript.correction_filed",
-        "transcript.correction_accepted", "transcript.entry_added",
+        "transcript.correction_accepted", "transcript.entry_added", "transcript.entry_added",
     ]  # fmt: skip
     filed = next(e for e in events["events"] if e["kind"] == "transcript.correction_filed")
     assert filed["payload"]["payload"]["proposed_text"] == CORRECTED
@@ -147,7 +154,7 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     # Both pages' replicas (deltas applied in the browser) hold exactly the server's record.
     record = (await judge_api.get(f"/api/hearings/{hid}/transcript")).body["transcript"]
     for page in (party, clerk):
-        held = await poll(page, REPLICA, lambda r: r["version"] == 4, timeout_s=10, what="v4")
+        held = await poll(page, REPLICA, lambda r: r["version"] == 5, timeout_s=10, what="v5")
         assert held["state"] == record["state"]
         assert held["entries"] == sorted(record["entries"], key=lambda e: e["entry_id"])
         assert held["corrections"] == record["corrections"]

@@ -278,14 +278,17 @@ export async function mountTranscriptEditor({ courtroom, root, hearingId, role }
       return;
     }
     const startedAt = ui.startedAt ?? performance.now();
+    // Cleared at once, not when the server answers: the clerk goes on typing the next entry
+    // (its speaker key needs the empty line). A refused entry comes back if the line is free.
+    input.value = "";
+    ui.startedAt = null;
     const reply = await feed.send("transcript_add", {
       speaker_participant_id: ui.speaker, text,
       started_ms_ago: Math.max(0, Math.round(performance.now() - startedAt)),
     });
-    if (reply.ok) {
-      input.value = "";
-      ui.startedAt = null;
-      input.focus();
+    if (!reply.ok && !input.value) {
+      input.value = text;
+      ui.startedAt = startedAt;
     }
   });
 
