@@ -90,6 +90,7 @@ async def test_every_main_screen_passes_axe(
     await assert_accessible(judge, "staff-login", seen)
     await staff_signs_in(judge, base, "judge", PASSWORDS["judge"])
     await judge.click("#create-panel summary")
+    await expect(judge.locator("#day-label")).not_to_be_empty(timeout=10_000)  # first list
     await judge.fill("#filter-date", "2026-05-11")
     await judge.click("#filter-form button[type=submit]")
     await judge.click(f"[data-manage='{hid}']", timeout=5_000)

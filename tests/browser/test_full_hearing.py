@@ -116,6 +116,7 @@ async def party_arrives(
     await both_languages(page, f"{name}-lobby")
 
 
+@pytest.mark.timeout(420)  # four browsers and a whole hearing; ~60 s on a quiet machine
 async def test_full_hearing_through_the_pages(
     browser: Browser,
     page_watch: PageWatch,
@@ -143,7 +144,9 @@ async def test_full_hearing_through_the_pages(
 
     judge = await open_page("judge", **desk)
     await staff_signs_in(judge, base, "judge", PASSWORDS["judge"])
-    # The day of the server's (fake) clock; the page starts on the device's today.
+    # The day of the server's (fake) clock; the page starts on the device's today (once its
+    # first list is shown, so that the page does not overwrite the date typed here).
+    await expect(judge.locator("#day-label")).not_to_be_empty(timeout=10_000)
     await judge.fill("#filter-date", clock.now().astimezone(BEIJING).strftime("%Y-%m-%d"))
     await judge.click("#filter-form button[type=submit]")
     await expect(judge.locator(f"[data-hearing='{hid}']")).to_be_visible(timeout=10_000)

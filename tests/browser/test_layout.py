@@ -101,6 +101,7 @@ async def test_phone_layout(
     await staff.click("#create-panel summary")
     await check_layout(staff, "staff-admin", label)
     # The fixture's hearing is on the FakeClock's day, 09:40 in Beijing (01:40 UTC).
+    await expect(staff.locator("#day-label")).not_to_be_empty(timeout=10_000)  # first list
     await staff.fill("#filter-date", "2026-05-11")
     await staff.click("#filter-form button[type=submit]")
     await staff.click(f"[data-manage='{hid}']", timeout=5_000)
