@@ -22,6 +22,7 @@ from tests.support.sockets import SocketClient
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+    pytest.mark.timeout(240),  # two browsers with media, and the recording: slow when shared
 ]
 
 
