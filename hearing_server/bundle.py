@@ -32,10 +32,11 @@ from sqlmodel import select
 from hearing_server.bundle_pdf import SignatureLine, signature_pages
 from hearing_server.bundle_readme import verify_readme
 from hearing_server.canonical import canonical_json
-from hearing_server.clock import Clock, iso_utc
+from hearing_server.clock import Clock, SystemClock, iso_utc
 from hearing_server.db import Database
 from hearing_server.eventlog import append_event, event_to_json
 from hearing_server.exceptions import Conflict
+from hearing_server.export_jobs import ExportRequest, register_export_kind
 from hearing_server.hearing_record import HearingRecord, load_record, required_signers
 from hearing_server.hearings import get_hearing
 from hearing_server.seal import CourtSeal, load_or_create_seal
@@ -289,3 +290,24 @@ async def build_bundle(
         )  # fmt: skip
     log.info("hearing %s: bundle %s sealed (manifest %s)", hearing_id, out, manifest_sha256[:16])
     return summary
+
+
+def latest_video_export(data_dir: Path, hearing_id: int) -> Path | None:
+    """The newest finished composite MP4 of the hearing (``export-video`` or the clerk's page)."""
+    folder = data_dir / "exports" / str(hearing_id)
+    videos = sorted(folder.glob(f"*/hearing-{hearing_id}.mp4"), key=lambda p: p.stat().st_mtime)
+    return videos[-1] if videos else None
+
+
+async def build_bundle_export(request: ExportRequest, progress: Progress) -> Path:
+    """The "bundle" export kind: ``POST /api/hearings/{hid}/exports {"kind": "bundle"}``."""
+    out = request.work_dir / f"hearing-{request.hearing_id}-bundle.zip"
+    composite = latest_video_export(request.settings.data_dir, request.hearing_id)
+    await build_bundle(
+        request.database, request.settings, request.hearing_id, out, clock=SystemClock(),
+        composite=composite, progress=progress,
+    )  # fmt: skip
+    return out
+
+
+register_export_kind("bundle", build_bundle_export)

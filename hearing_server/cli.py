@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from hearing_server.app import create_app
-from hearing_server.bundle import build_bundle
+from hearing_server.bundle import build_bundle, latest_video_export
 from hearing_server.clock import SystemClock
 from hearing_server.db import Database
 from hearing_server.eventlog import verify_hearing_log
@@ -128,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(bundle)
     bundle.add_argument("hearing_id", type=int)
     bundle.add_argument("--out", type=Path, required=True, help="the zip to write")
-    bundle.add_argument("--video", type=Path, help="the exported composite MP4 to include")
+    bundle.add_argument(
+        "--video", type=Path, help="the composite MP4 to include (default: the latest export-video)"
+    )
     verify_bundle = commands.add_parser(
         "verify", help="check a sealed bundle offline (seal, hashes, signatures, event log)"
     )
@@ -345,7 +347,8 @@ async def export_bundle(settings: Settings, args: argparse.Namespace) -> int:
     try:
         summary = await build_bundle(
             database, settings, args.hearing_id, args.out, clock=SystemClock(),
-            composite=args.video, progress=progress,
+            composite=args.video or latest_video_export(settings.data_dir, args.hearing_id),
+            progress=progress,
         )  # fmt: skip
     finally:
         await database.close()

@@ -1,21 +1,19 @@
-"""Signing over REST: signer keys, manifests, signatures, refusals, progress, the bundle.
+"""Signing over REST: signer keys, manifests, signatures, refusals, progress.
 
 Thin adapters over ``hearing_server.signing.SigningDesk``; see docs/api.md and docs/bundle.md.
-Progress also reaches the courtroom live as the Socket.IO event ``signing``.
+Progress also reaches the courtroom live as the Socket.IO event ``signing``. The sealed
+bundle is the export kind "bundle" (``POST /api/hearings/{id}/exports``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from hearing_server.bundle import BundleNotReady, build_bundle
+import hearing_server.bundle  # noqa: F401  (registers the "bundle" export kind)
 from hearing_server.exceptions import PayloadTooLarge, ValidationFailed
 from hearing_server.hearings import access_hearing
 from hearing_server.signer_keys import MAX_SPKI_BYTES, decode_base64, key_to_json, register_key
@@ -142,37 +140,3 @@ async def refusal_route(request: web.Request) -> web.Response:
     fields.check()
     status = await desk(request).refuse(principal, hearing_id, reason)
     return web.json_response(status, status=201)
-
-
-@routes.get("/api/hearings/{hearing_id}/bundle")
-async def bundle_route(request: web.Request) -> web.StreamResponse:
-    """The sealed bundle as a zip download (judge, clerk or admin)."""
-    principal = current_principal(request)
-    hearing_id = path_id(request, "hearing_id")
-    async with request.app[DATABASE].read() as session:
-        access = await access_hearing(session, principal, hearing_id)
-    access.require_manager()
-    settings = request.app[SETTINGS]
-    with tempfile.TemporaryDirectory(prefix="bundle-") as scratch:
-        out = Path(scratch) / f"hearing-{hearing_id}-bundle.zip"
-        try:
-            await build_bundle(
-                request.app[DATABASE], settings, hearing_id, out, clock=request.app[CLOCK]
-            )
-        except BundleNotReady as exc:
-            raise exc from None
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "application/zip",
-                "Content-Disposition": f'attachment; filename="{out.name}"',
-            }
-        )
-        await response.prepare(request)
-        handle = await asyncio.to_thread(out.open, "rb")
-        try:
-            while chunk := await asyncio.to_thread(handle.read, 1 << 20):
-                await response.write(chunk)
-        finally:
-            handle.close()
-        await response.write_eof()
-        return response
