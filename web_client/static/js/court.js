@@ -4,6 +4,7 @@ import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 import { mountExports, renderExports } from "/static/js/exports_panel.js";
 import { mountRecordingControls, mountRecordingIndicator } from "/static/js/recording_status.js";
+import { mountSigning } from "/static/js/signing.js";
 import { mountTranscriptEditor } from "/static/js/transcript_editor.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
@@ -219,6 +220,7 @@ async function main() {
     page.transcript?.refresh();
     page.recordingIndicator?.refresh();
     page.recordingControls?.refresh();
+    page.signing?.refresh();
   });
   renderState();
   renderTimer();
@@ -263,6 +265,10 @@ async function main() {
   mountExports({
     hearingId, courtroom, role: page.you?.role, root: document.getElementById("exports-panel"),
   }).catch((error) => notice(t("error.generic", { message: error.message })));
+  page.signing = mountSigning({
+    courtroom, hearingId, participantId: page.you?.id, role: page.you?.role, staff: true,
+    root: document.getElementById("signing-panel"),
+  });
   mountTranscriptEditor({
     courtroom, hearingId, role: page.you?.role, root: document.getElementById("transcript-panel"),
   }).then((transcript) => {

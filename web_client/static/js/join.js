@@ -4,6 +4,7 @@ import { Courtroom } from "/static/js/call.js";
 import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
 import { mountRecordingIndicator } from "/static/js/recording_status.js";
+import { ensureSignerKey, mountSigning } from "/static/js/signing.js";
 import { mountTranscriptPane } from "/static/js/transcript_pane.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
@@ -232,6 +233,11 @@ async function enterCourtroom() {
     courtroom, role: state.me.role, drawer: document.getElementById("transcript-drawer"),
     opener: document.getElementById("transcript-open"),
   });
+  state.signing = mountSigning({
+    courtroom, hearingId: hearing.id, participantId: state.me.participant_id, role: state.me.role,
+    root: document.getElementById("signing-panel"), feed: state.transcript.feed,
+    openCorrections: () => document.getElementById("transcript-open").click(),
+  });
   await courtroom.wantMedia();
 }
 
@@ -246,11 +252,18 @@ async function main() {
     syncControls();
     state.transcript?.refresh();
     state.recording?.refresh();
+    state.signing?.refresh();
   });
   try {
     state.me = await signIn();
     const view = await api("GET", `/api/hearings/${state.me.hearing_id}`);
     state.hearing = view.hearing;
+    // The signing key is registered now, before the judge confirms who we are (docs/bundle.md).
+    try {
+      await ensureSignerKey(view.hearing.id, state.me.participant_id);
+    } catch (error) {
+      notice(t("join.failed", { message: describeError(error) }));
+    }
     const readyKey = `hs-ready-${state.me.participant_id}`;
     if (localStorage.getItem(readyKey)) {
       try {
