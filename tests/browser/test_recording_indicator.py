@@ -2,11 +2,13 @@
 
 Also the judge's recording alert: the server's recording files go through an injected disk
 that fails with ENOSPC on demand, and the judge's console shows the failure and the recovery.
+At the end, what the browsers sent is on record: every segment decodes (ffmpeg).
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +22,7 @@ from signaling.namespace import RECORDING_FILE_OPENER
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.browser.test_courtroom_e2e import party_joins
 from tests.conftest import reset_shared_database
+from tests.recording.conftest import decode_errors
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.disk_faults import SwitchableDisk
@@ -69,6 +72,7 @@ async def test_judge_pauses_with_a_reason_and_the_party_sees_it(
     page_watch: PageWatch,
     hearing_with_parties: dict[str, Any],
     disk: SwitchableDisk,
+    settings: Settings,
 ) -> None:
     judge_api: ApiClient = hearing_with_parties["judge"]
     base = judge_api.base_url
@@ -133,6 +137,20 @@ async def test_judge_pauses_with_a_reason_and_the_party_sees_it(
                  if e["kind"] in ("recording.paused", "recording.resumed")]  # fmt: skip
     assert recording == [("recording.paused", "non_public_evidence"), ("recording.resumed", None)]
     assert any(e["kind"] == "recording.failed" for e in log["events"])
+
+    # What Chromium sent is on record: every segment in the database decodes cleanly.
+    closed = await judge_api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
+    assert closed.status == 200
+    await indicator_shows(pixel, "stopped", "Not recording", "party: stopped")
+    segments = (await judge_api.get(f"/api/hearings/{hid}/recording")).body["segments"]
+    judge_pid = await judge.evaluate("window.hearingCall.me")
+    assert {(s["participant_id"], s["kind"]) for s in segments} == {
+        (pid, kind) for pid in (judge_pid, p_id) for kind in ("audio", "video")
+    }
+    folder = settings.data_dir / "recordings" / str(hid)
+    by_hash = {hashlib.sha256(f.read_bytes()).hexdigest(): f for f in folder.glob("*.mkv")}
+    for segment in segments:
+        assert decode_errors(by_hash[segment["sha256"]]) == "", segment
 
     for context in (judge_ctx, pixel_ctx):
         await context.close()
