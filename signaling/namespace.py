@@ -16,7 +16,7 @@ import socketio
 from aiohttp import web
 
 from hearing_server.exceptions import HearingServerError
-from hearing_server.hearing_state import HearingState
+from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import access_hearing
 from hearing_server.models import Participant
 from hearing_server.participants import resolve_party_session
@@ -377,6 +377,17 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
             queue_frames=settings.recording_queue_frames,
         )  # fmt: skip
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
+
+        async def announce(hearing_id: int, transition: Transition) -> None:
+            """Everyone in the courtroom learns the hearing's new state (consoles, phones)."""
+            room = registry.rooms.get(hearing_id)
+            if room is not None:
+                await emit("hearing_state", {
+                    "state": transition.target.value, "from": transition.source.value,
+                    "action": transition.action.value,
+                }, room.channel)  # fmt: skip
+
+        app[TRANSITION_LISTENERS].append(announce)
         app[RECORDINGS] = recordings
         app[RECORDING_STATUS] = recordings
         await recordings.recover_all()

@@ -34,6 +34,12 @@ async def test_clerk_opens_lobby_but_cannot_start_or_admit(
                what="clerk joined the courtroom")  # fmt: skip
     await expect(page.locator("#people-list [data-mute]")).to_have_count(0)
     await screenshot(page, "clerk-console-zh")
+    # The judge starts the hearing elsewhere: the clerk's console follows without a reload.
+    judge = hearing_with_parties["judge"]
+    started = await judge.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
+    assert started.status == 200, started.body
+    await expect(page.locator("#hearing-state")).to_have_text("庭审中", timeout=10_000)
+    await expect(page.locator("[data-action=begin_signing]")).to_have_count(0)
     await context.close()
     assert page_watch.problems == []
 

@@ -83,3 +83,13 @@ async def test_the_lobby_cannot_report(courtroom: dict[str, Any]) -> None:
     reply = await waiting.call("quality_report", {"loss": 0.0, "rtt_ms": 10})
     assert reply["ok"] is False
     assert "quality" not in judge.events()
+
+
+async def test_everyone_in_the_courtroom_hears_of_a_transition(courtroom: dict[str, Any]) -> None:
+    judge, plaintiff, defendant = await _admitted(courtroom)
+    hid = courtroom["hearing_id"]
+    started = await courtroom["judge"].post(f"/api/hearings/{hid}/transitions", {"action": "start"})
+    assert started.status == 200, started.body
+    for client in (judge, plaintiff, defendant):
+        change = await client.wait_for("hearing_state")
+        assert change == {"state": "in_session", "from": "open", "action": "start"}

@@ -69,6 +69,7 @@ export class Courtroom extends EventTarget {
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
     this.socket.on("quality", (quality) => this.setQuality([quality]));
+    this.socket.on("hearing_state", (change) => this.emit("hearing-state", change));
     this.socket.on("recording", (status) => this.setRecording(status));
     this.socket.on("recording_alert", (alert) => this.emit("recording-alert", alert));
     this.socket.on("error", (error) => this.emit("server-error", error));

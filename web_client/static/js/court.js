@@ -1,5 +1,5 @@
 // The judge's courtroom console: state, lobby admission, participants, stages, videos.
-import { api } from "/static/js/api.js";
+import { api, describeError } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 import { mountExports, renderExports } from "/static/js/exports_panel.js";
@@ -233,6 +233,10 @@ async function main() {
   window.hearingCall = courtroom;
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("quality", () => courtroom.room && renderRoom(courtroom.room));
+  // Another console (or the API) moved the hearing: show its state and the actions now open.
+  courtroom.addEventListener("hearing-state", () => {
+    loadView().then(renderState, (error) => notice(describeError(error)));
+  });
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
   page.recordingIndicator = mountRecordingIndicator({
