@@ -1,0 +1,140 @@
+"""Signing in real Chromium: two phone-emulated parties (Pixel 7), the judge and the clerk on
+their consoles. Every browser makes its own non-extractable P-256 key; the clerk writes and locks
+the transcript; one party draws a signature with the pointer on the canvas and signs, the other
+refuses with a reason; clerk and judge sign from their pages; the judge sees everyone's
+progress. Then the bundle is exported and ``hearing-server verify`` (a subprocess) passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
+from tests.browser.test_courtroom_e2e import party_joins
+from tests.conftest import PASSWORDS
+from tests.support.api import ApiClient
+from tests.support.processes import run_cli
+
+pytestmark = [
+    pytest.mark.browser,
+    # four browsers with live media: generous on a loaded 2-core machine
+    pytest.mark.timeout(300),
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+
+async def draw_signature(page: Page) -> None:
+    """A few strokes with the pointer, as a finger would make them."""
+    canvas = page.locator("#signature-canvas")
+    await expect(canvas).to_be_visible(timeout=15_000)
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    assert box is not None and box["width"] > 100, box
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    for stroke in range(2):
+        await page.mouse.move(x + w * 0.1, y + h * (0.3 + 0.3 * stroke))
+        await page.mouse.down()
+        for step in range(1, 12):
+            await page.mouse.move(
+                x + w * (0.1 + 0.07 * step), y + h * (0.5 + 0.3 * (-1) ** step * 0.5)
+            )
+        await page.mouse.up()
+
+
+async def sign_on(page: Page, shot: str) -> str:
+    await draw_signature(page)
+    await page.click(".signing-pad button.primary")
+    review = page.locator(".signing-review")
+    await expect(review).to_be_visible(timeout=15_000)
+    await screenshot(page, f"{shot}-review")
+    await review.locator("button.primary").click()
+    done = page.locator(".signing-done")
+    await expect(done).to_be_visible(timeout=15_000)
+    await screenshot(page, f"{shot}-done")
+    return await done.inner_text()
+
+
+async def test_parties_and_staff_sign_in_chromium_and_the_bundle_verifies(
+    browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any],
+    tmp_path: Path, settings: Any,
+) -> None:  # fmt: skip
+    judge_api: ApiClient = hearing_with_parties["judge"]
+    base = judge_api.base_url
+    hid = hearing_with_parties["hearing_id"]
+    invitations = hearing_with_parties["invitations"]
+    p_id = invitations["plaintiff"]["participant"]["id"]
+    d_id = invitations["defendant"]["participant"]["id"]
+    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
+                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+
+    desk = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+    contexts = [await browser.new_context(**desk) for _ in range(2)]
+    judge = await page_watch.new_page(contexts[0], "judge")
+    await staff_signs_in(judge, base, "judge", PASSWORDS["judge"])
+    await judge.goto(f"{base}/staff/hearings/{hid}/court")
+    clerk = await page_watch.new_page(contexts[1], "clerk")
+    await staff_signs_in(clerk, base, "clerk", PASSWORDS["clerk"])
+    await clerk.goto(f"{base}/staff/hearings/{hid}/court")
+    await expect(clerk.locator("#transcript-input")).to_be_visible(timeout=15_000)
+
+    parties: dict[str, Page] = {}
+    for role, name in (("plaintiff", "sign-plaintiff"), ("defendant", "sign-defendant")):
+        context = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
+        contexts.append(context)
+        parties[role] = await page_watch.new_page(context, role)
+        await party_joins(parties[role], invitations[role]["link"], name, account=None)
+    for pid in (p_id, d_id):  # the judge confirms identities, then admits (keys get bound)
+        await judge.click(f"[data-confirm-identity='{pid}']", timeout=15_000)
+        await judge.click(f"[data-admit='{pid}']", timeout=15_000)
+    for page in parties.values():
+        await expect(page.locator("#screen-hearing")).to_be_visible(timeout=15_000)
+        assert await page.locator("#signing-panel").is_hidden()
+
+    await clerk.focus("#transcript-input")
+    await clerk.keyboard.press("Digit1")
+    await clerk.keyboard.type("原告：请求被告支付货款十万元。")
+    await clerk.keyboard.press("Enter")
+    await expect(clerk.locator(".transcript-list [data-entry='1']")).to_be_visible(timeout=10_000)
+    await clerk.click("#transcript-lock")
+
+    # The plaintiff reads the whole transcript on the phone, draws, signs.
+    plaintiff = parties["plaintiff"]
+    await expect(plaintiff.locator("#signing-panel")).to_be_visible(timeout=15_000)
+    await expect(plaintiff.locator(".signing-transcript")).to_contain_text("十万元")
+    await screenshot(plaintiff, "signing-party-pixel7-zh")
+    done = await sign_on(plaintiff, "signing-party-pixel7")
+    assert "SHA-256" in done
+
+    # The defendant refuses, with a reason.
+    defendant = parties["defendant"]
+    await expect(defendant.locator("#signing-panel")).to_be_visible(timeout=15_000)
+    await defendant.click(".signing-pad button.danger")
+    await defendant.fill("#refuse-reason", "数额有误，我不同意笔录。")
+    await defendant.click(".signing-refusal button[type=submit]")
+    await expect(defendant.locator(".signing-done")).to_contain_text("数额有误", timeout=15_000)
+
+    await sign_on(clerk, "signing-clerk")
+    await sign_on(judge, "signing-judge")
+    progress = judge.locator(".signing-progress")
+    for pid in (p_id, d_id):
+        await expect(progress.locator(f"[data-participant='{pid}']")).to_be_visible()
+    await expect(progress.locator(".status-signed")).to_have_count(3, timeout=15_000)
+    await expect(progress.locator(".status-refused")).to_have_count(1)
+    await screenshot(judge, "signing-judge-progress-zh")
+    status = await poll(judge, f"fetch('/api/hearings/{hid}/signing').then(r => r.json())",
+                        lambda s: s["complete"], timeout_s=10, what="signing complete")  # fmt: skip
+    assert status["transcript_state"] == "signed"
+    for context in contexts:  # leave the courtroom before the server stops
+        await context.close()
+    assert page_watch.problems == []
+
+    bundle = tmp_path / "bundle.zip"
+    cli = ["--data-dir", str(settings.data_dir), "--database-url", settings.effective_database_url]
+    exported = await run_cli("export-bundle", str(hid), "--out", str(bundle), *cli)
+    assert exported.returncode == 0, exported.stderr
+    verified = await run_cli("verify", str(bundle))
+    assert verified.returncode == 0, verified.stdout
+    assert "VERIFIED" in verified.stdout
