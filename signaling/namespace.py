@@ -242,6 +242,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not room.state.may_have_media(me):
             raise WrongState("wait until the judge admits you")
         quality = room.quality.report(me, message.loss, message.rtt_ms, now=self.courtrooms.now_s())
+        if quality is None:
+            return {"level": None, "ignored": True}
         for pid, sid in room.sids.items():
             if room.state.member(pid).role in STAFF_ROLES:
                 await self.emit("quality", quality.to_wire(), to=sid)

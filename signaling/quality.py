@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from signaling.exceptions import BadMessage
-
 MIN_REPORT_INTERVAL_S = 2.0
 # Opus and VP8 stay usable below ~3 % loss; above ~10 % video freezes and speech breaks up.
 FAIR_LOSS, POOR_LOSS = 0.03, 0.10
@@ -60,10 +58,12 @@ class QualityBoard:
 
     def report(
         self, participant_id: int, loss: float, rtt_ms: int | None, *, now: float
-    ) -> Quality:
+    ) -> Quality | None:
+        """The new level, or None when the report came too soon and was dropped (a page that
+        reports too often is not an error worth a notice to its user)."""
         last = self._last_at.get(participant_id)
         if last is not None and now - last < MIN_REPORT_INTERVAL_S:
-            raise BadMessage(f"at most one quality report every {MIN_REPORT_INTERVAL_S:g} s")
+            return None
         self._last_at[participant_id] = now
         quality = Quality(participant_id, classify(loss, rtt_ms), loss, rtt_ms)
         self.latest[participant_id] = quality

@@ -5,15 +5,16 @@ at their consoles; the parties (Pixel 7 by link, iPhone 13 by account + access c
 device check and the court rules and wait in the lobby; the judge confirms identities, admits
 them, starts the hearing and moves it through its stages; the clerk types the record, which
 both phones show; a party asks for a correction and the clerk accepts it; the judge closes the
-hearing; the clerk locks the record; everyone signs on their own page; the clerk exports the
-signed bundle and ``hearing-server verify`` accepts it. Every main screen is saved in both
-languages; no page logs a console error or a CSP violation.
+hearing; the clerk locks the record; everyone signs on their own page with a drawn signature;
+the clerk exports the signed bundle and ``hearing-server verify`` accepts it. Every main screen
+is saved in both languages; no page logs a console error or a CSP violation.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,34 @@ async def party_arrives(
     await page.click("#rules-continue")
     await expect(page.locator("#screen-lobby")).to_be_visible(timeout=15_000)
     await both_languages(page, f"{name}-lobby")
+
+
+async def sign_on_page(page: Page, name: str) -> None:
+    """Draw a signature with strokes on the pad, sign, read the manifest, confirm."""
+    panel = page.locator("#signing-panel")
+    canvas = panel.locator("#signature-canvas")
+    await expect(canvas).to_be_visible(timeout=20_000)
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    for step in range(1, 12):
+        await page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 30 + (step % 3) * 30)
+    await page.mouse.up()
+    await panel.locator(".signing-pad button.primary").click()
+    review = panel.locator(".signing-review")
+    await expect(review).to_be_visible(timeout=15_000)
+    await screenshot(page, f"full-{name}-signing-review")
+    await review.locator("button.primary").click()
+    await expect(panel.locator(".signing-done")).to_be_visible(timeout=15_000)
+    await both_languages(page, f"{name}-signed")
+
+
+def bundle_names(bundle: Path) -> str:
+    """The signers' names as the bundle's manifest states them."""
+    with zipfile.ZipFile(bundle) as archive:
+        return archive.read("manifest.json").decode("utf-8")
 
 
 @pytest.mark.timeout(420)  # four browsers and a whole hearing; ~60 s on a quiet machine
@@ -222,6 +251,33 @@ async def test_full_hearing_through_the_pages(
     await expect(judge.locator("#hearing-state")).to_have_text("已闭庭", timeout=10_000)
     await clerk.click("#transcript-lock", timeout=10_000)
     await expect(clerk.locator("#transcript-panel")).to_contain_text("已锁定", timeout=10_000)
+
+    # Everyone signs on their own page: a drawn signature, the manifest shown, then signed.
+    signers = ((pixel, "pixel7"), (iphone, "iphone13"), (judge, "judge"), (clerk, "clerk"))
+    for page, name in signers:
+        await sign_on_page(page, name)
+    await expect(judge.locator("#signing-panel .signing-summary")).to_contain_text(
+        "已签名 4 人", timeout=15_000
+    )
+    await both_languages(judge, "judge-signing-progress")
+
+    # The clerk exports the signed bundle; it verifies offline.
+    bundle = tmp_path / "bundle.zip"
+    await clerk.locator("[data-export-kind=bundle]").click()
+    link = clerk.locator("[data-download=bundle]")
+    await expect(link).to_be_visible(timeout=120_000)
+    await both_languages(clerk, "clerk-exports")
+    async with clerk.expect_download(timeout=30_000) as download_info:
+        await link.click()
+    await (await download_info.value).save_as(bundle)
+    checked = subprocess.run(
+        [sys.executable, "-m", "hearing_server.cli", "verify", str(bundle)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    (tmp_path / "verify.txt").write_text(checked.stdout + checked.stderr, encoding="utf-8")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    for name in ("张三", "Li Si", "Judge", "Clerk"):
+        assert name in checked.stdout or name in bundle_names(bundle), name
 
     events = tmp_path / "events-verify.txt"
     verified = subprocess.run(
