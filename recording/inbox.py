@@ -62,6 +62,24 @@ class Inbox:
             self._ready.notify()
         return True
 
+    def offer_many(self, frames: list[EncodedFrame]) -> int:
+        """Queue frames in order, dropping those that do not fit; one lock and one wake-up
+        for the whole batch. Returns how many were queued."""
+        queued = 0
+        with self._ready:
+            for frame in frames:
+                if self._frames >= self._capacity:
+                    self._dropped[frame.track_id] = self._dropped.get(frame.track_id, 0) + 1
+                    self.dropped_total += 1
+                    continue
+                lost = self._dropped.pop(frame.track_id, 0) if self._dropped else 0
+                self._items.append(QueuedFrame(frame, lost))
+                self._frames += 1
+                queued += 1
+            if queued:
+                self._ready.notify()
+        return queued
+
     def put_control(self, control: Control) -> None:
         with self._ready:
             self._items.append(control)

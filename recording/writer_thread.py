@@ -140,6 +140,15 @@ class HearingRecorder:
             self.stats.frames_dropped_queue += 1
         return accepted
 
+    def submit_many(self, frames: list[EncodedFrame]) -> int:
+        """Hand a batch of frames (in arrival order) to the writer with one wake-up; returns
+        how many were taken. Like ``submit``, never blocks or raises."""
+        if not self._accepting or self._paused or not frames:
+            return 0
+        accepted = self._inbox.offer_many(frames)
+        self.stats.frames_dropped_queue += len(frames) - accepted
+        return accepted
+
     def pause(self, reason: str) -> None:
         """Close the open segments; frames are ignored until ``resume()`` (a gap per track)."""
         if self._accepting and not self._paused:
