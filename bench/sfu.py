@@ -15,13 +15,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -181,83 +185,193 @@ async def late_join(base: str, hearing: Hearing, clip: Clip) -> float:
     return latest - sent
 
 
-async def bench(
-    participants: int, hearings: int, seconds: float, *, record: bool = False
-) -> dict[str, Any]:
+@dataclass
+class ClientFigures:
+    """What one group of synthetic clients measured in the window."""
+
+    fps: list[float]
+    aps: list[float]
+    late: list[float]
+
+
+async def run_clients(
+    env: dict[str, str], base: str, indices: list[int], participants: int, seconds: float, *,
+    record: bool, window_starts: Callable[[], Awaitable[None]],
+) -> ClientFigures:  # fmt: skip
+    """Set up the hearings ``indices``, wait for media everywhere, then (after
+    ``window_starts``) count what arrives for ``seconds``; then time a late joiner in each."""
     clip = make_clip(8.0)
-    data_dir = tempfile.mkdtemp(prefix="hearing-bench-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HEARING_DATA_DIR": data_dir, "HEARING_PORT": str(port),
-           "HEARING_PUBLIC_URL": base}  # fmt: skip
+    rooms: list[Hearing] = []
+    try:
+        for index in indices:
+            rooms.append(await setup_hearing(env, base, index, participants, clip, record=record))
+        pairs = [(s, p.participant_id) for h in rooms for s in h.members for p in h.members
+                 if s is not p]  # fmt: skip
+        await _until(lambda: all(s.counter(p, "video").frames_after_keyframe > 15
+                                 and s.counter(p, "audio").packets > 50 for s, p in pairs),
+                     60, "media on every subscription")  # fmt: skip
+        await window_starts()
+        video0 = {(id(s), p): s.counter(p, "video").packets for s, p in pairs}
+        audio0 = {(id(s), p): s.counter(p, "audio").packets for s, p in pairs}
+        t0 = time.monotonic()
+        await asyncio.sleep(seconds)  # the measured window
+        window = time.monotonic() - t0
+        fps = [(s.counter(p, "video").packets - video0[(id(s), p)]) / window for s, p in pairs]
+        aps = [(s.counter(p, "audio").packets - audio0[(id(s), p)]) / window for s, p in pairs]
+        late = [await late_join(base, h, clip) for h in rooms]
+        return ClientFigures(fps, aps, late)
+    finally:
+        for room in rooms:
+            for member in room.members:
+                await member.peer.close()
+                await member.socket.close()
+
+
+def client_process(
+    env: dict[str, str], base: str, indices: list[int], participants: int, seconds: float,
+    record: bool, barrier: Any, results: Any,
+) -> None:  # fmt: skip
+    """One client group in its own process (``--client-processes``)."""
+
+    async def window_starts() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, barrier.wait, 120)
+
+    try:
+        figures = asyncio.run(run_clients(
+            env, base, indices, participants, seconds, record=record, window_starts=window_starts
+        ))  # fmt: skip
+        results.put(("ok", figures))
+    except BaseException as exc:
+        barrier.abort()
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+async def start_server(env: dict[str, str], base: str) -> asyncio.subprocess.Process:
     await run_cli(env, "staff", "add", "--role", "judge", "--username", "judge",
                   stdin="bench-password\n")  # fmt: skip
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hearing_server.cli", "serve", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    rooms: list[Hearing] = []
+    async with aiohttp.ClientSession() as http:
+
+        async def up() -> bool:
+            try:
+                async with http.get(f"{base}/healthz") as r:
+                    return r.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        deadline = time.monotonic() + 30
+        while not await up():
+            if time.monotonic() > deadline:
+                raise TimeoutError("server did not start")
+            await asyncio.sleep(0.2)
+    return server
+
+
+async def bench(
+    participants: int, hearings: int, seconds: float, *, record: bool = False,
+    client_processes: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    data_dir = tempfile.mkdtemp(prefix="hearing-bench-")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HEARING_DATA_DIR": data_dir, "HEARING_PORT": str(port),
+           "HEARING_PUBLIC_URL": base}  # fmt: skip
+    server = await start_server(env, base)
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks[f"{name}_cpu"], marks[f"{name}_t"] = proc_cpu_s(server.pid), time.monotonic()
+        marks[f"{name}_rss"] = proc_rss_mb(server.pid)
+
     try:
-        async with aiohttp.ClientSession() as http:
+        mark("start")
+        if client_processes <= 0:  # the clients in this process
 
-            async def up() -> bool:
-                try:
-                    async with http.get(f"{base}/healthz") as r:
-                        return r.status == 200
-                except aiohttp.ClientError:
-                    return False
+            async def window_starts() -> None:
+                mark("window")
+                asyncio.get_running_loop().call_later(seconds, mark, "end")
 
-            deadline = time.monotonic() + 30
-            while not await up():
-                if time.monotonic() > deadline:
-                    raise TimeoutError("server did not start")
-                await asyncio.sleep(0.2)
-        rss_start = proc_rss_mb(server.pid)
-        for index in range(hearings):
-            rooms.append(await setup_hearing(env, base, index, participants, clip, record=record))
-        pairs = [(h, s, p.participant_id) for h in rooms for s in h.members for p in h.members
-                 if s is not p]  # fmt: skip
-        await _until(lambda: all(s.counter(p, "video").frames_after_keyframe > 15
-                                 and s.counter(p, "audio").packets > 50 for _h, s, p in pairs),
-                     30, "media on every subscription")  # fmt: skip
-        video0 = {(id(s), p): s.counter(p, "video").packets for _h, s, p in pairs}
-        audio0 = {(id(s), p): s.counter(p, "audio").packets for _h, s, p in pairs}
-        rss_window_start = proc_rss_mb(server.pid)
-        cpu0, t0 = proc_cpu_s(server.pid), time.monotonic()
-        await asyncio.sleep(seconds)  # the measured window
-        cpu1, t1 = proc_cpu_s(server.pid), time.monotonic()
-        window = t1 - t0
-        fps = [(s.counter(p, "video").packets - video0[(id(s), p)]) / window for _h, s, p in pairs]
-        aps = [(s.counter(p, "audio").packets - audio0[(id(s), p)]) / window for _h, s, p in pairs]
-        rss_end = proc_rss_mb(server.pid)
-        late = [await late_join(base, h, clip) for h in rooms]
-        cpu_per_s = (cpu1 - cpu0) / window
+            figures = [await run_clients(
+                env, base, list(range(hearings)), participants, seconds, record=record,
+                window_starts=window_starts,
+            )]  # fmt: skip
+        else:
+            figures = await _in_processes(
+                env, base, participants, hearings, seconds, record, client_processes, mark
+            )
+        window = marks["end_t"] - marks["window_t"]
+        fps = [f for group in figures for f in group.fps]
+        aps = [a for group in figures for a in group.aps]
+        late = [t for group in figures for t in group.late]
+        cpu_per_s = (marks["end_cpu"] - marks["window_cpu"]) / window
         return {
             "participants": participants,
             "recording": record,
             "recorded_tracks": 2 * participants * hearings if record else 0,
             "hearings": hearings,
+            "client_processes": max(client_processes, 0),
             "seconds": round(window, 2),
-            "forwarded_streams": len(pairs),
+            "forwarded_streams": len(fps),
             "server_cpu_s_per_s": round(cpu_per_s, 4),
-            "cpu_per_forwarded_av_stream": round(cpu_per_s / len(pairs), 5),
+            "cpu_per_forwarded_av_stream": round(cpu_per_s / len(fps), 5),
             "video_fps_min": round(min(fps), 2),
             "video_fps_mean": round(statistics.fmean(fps), 2),
             "audio_pps_min": round(min(aps), 2),
             "audio_pps_mean": round(statistics.fmean(aps), 2),
             "late_joiner_first_frame_s": round(max(late), 3),
-            "server_rss_mb_start": round(rss_start, 1),
-            "server_rss_mb_window_start": round(rss_window_start, 1),
-            "server_rss_mb_end": round(rss_end, 1),
-            "server_rss_growth_mb_in_window": round(rss_end - rss_window_start, 1),
+            "server_rss_mb_start": round(marks["start_rss"], 1),
+            "server_rss_mb_window_start": round(marks["window_rss"], 1),
+            "server_rss_mb_end": round(marks["end_rss"], 1),
+            "server_rss_growth_mb_in_window": round(marks["end_rss"] - marks["window_rss"], 1),
         }
     finally:
-        for room in rooms:
-            for member in room.members:
-                await member.peer.close()
-                await member.socket.close()
         server.terminate()
-        await asyncio.wait_for(server.wait(), 20)
+        try:
+            await asyncio.wait_for(server.wait(), 20)
+        except TimeoutError:
+            server.kill()  # never leave a server behind
+            await server.wait()
+
+
+async def _in_processes(
+    env: dict[str, str], base: str, participants: int, hearings: int, seconds: float,
+    record: bool, processes: int, mark: Callable[[str], None],
+) -> list[ClientFigures]:  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    groups = [list(range(hearings))[i::processes] for i in range(processes)]
+    groups = [g for g in groups if g]
+    barrier = context.Barrier(len(groups) + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(target=client_process, args=(
+            env, base, group, participants, seconds, record, barrier, results,
+        ), daemon=True)
+        for group in groups
+    ]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, barrier.wait, 180)
+        mark("window")
+        await asyncio.sleep(seconds)
+        mark("end")
+        outcomes = [await loop.run_in_executor(None, partial(results.get, timeout=120))
+                    for _ in workers]  # fmt: skip
+    except threading.BrokenBarrierError:
+        outcomes = [await loop.run_in_executor(None, partial(results.get, timeout=10))]
+    finally:
+        for worker in workers:
+            await loop.run_in_executor(None, worker.join, 30)
+            if worker.is_alive():
+                worker.kill()
+    errors = [detail for status, detail in outcomes if status != "ok"]
+    if errors:
+        raise RuntimeError(f"client process failed: {errors}")
+    return [figures for _status, figures in outcomes]
 
 
 def main() -> None:
@@ -269,8 +383,15 @@ def main() -> None:
     parser.add_argument(
         "--record", action="store_true", help="hearings in session: the server records"
     )
+    parser.add_argument(
+        "--client-processes", type=int, default=0,
+        help="run the synthetic clients in this many processes (0: in this one)",
+    )  # fmt: skip
     args = parser.parse_args()
-    result = asyncio.run(bench(args.participants, args.hearings, args.seconds, record=args.record))
+    result = asyncio.run(bench(
+        args.participants, args.hearings, args.seconds, record=args.record,
+        client_processes=args.client_processes,
+    ))  # fmt: skip
     print(json.dumps(result, indent=None if args.json else 2))
 
 
