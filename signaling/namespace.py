@@ -401,4 +401,11 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
             await registry.close()
 
     app.cleanup_ctx.append(lifetime)
+
+    async def stop_background_tasks(_app: web.Application) -> None:
+        # engineio's ping service task must be stopped this way before the server goes: on
+        # Python 3.11 cancelling it can leave it waiting forever, and the loop never closes.
+        await sio.shutdown()
+
+    app.on_shutdown.append(stop_background_tasks)
     return sio

@@ -12,6 +12,8 @@ is saved in both languages; no page logs a console error or a CSP violation.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -103,8 +105,10 @@ async def party_arrives(
         await page.fill("#account", how["account"])
         await page.fill("#code", how["code"])
         await page.click("#signin-form button[type=submit]")
-    await expect(page.locator("#net-result")).to_have_attribute("data-verdict", "good",
-                                                                timeout=20_000)  # fmt: skip
+    # A verdict either way (the loopback on a busy machine may well be "poor").
+    await expect(page.locator("#net-result")).to_have_attribute(
+        "data-verdict", re.compile("^(good|poor)$"), timeout=20_000
+    )
     await expect(page.locator("#device-continue")).to_be_enabled(timeout=15_000)
     await poll(page, "document.getElementById('device-preview').videoWidth", bool,
                timeout_s=10, what="camera preview")  # fmt: skip
@@ -137,6 +141,24 @@ async def sign_on_page(page: Page, name: str) -> None:
     await review.locator("button.primary").click()
     await expect(panel.locator(".signing-done")).to_be_visible(timeout=15_000)
     await both_languages(page, f"{name}-signed")
+
+
+def check_composite(video: Path) -> None:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_chapters", "-of", "json", str(video)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    found = json.loads(probe.stdout)
+    codecs = {stream["codec_type"]: stream["codec_name"] for stream in found["streams"]}
+    assert codecs["video"] == "h264" and codecs["audio"] == "aac", codecs
+    titles = " ".join(chapter["tags"].get("title", "") for chapter in found["chapters"])
+    for stage in ("宣布法庭纪律", "法庭调查"):
+        assert stage in titles, titles
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(video), "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert decoded.returncode == 0 and decoded.stderr == "", decoded.stderr
 
 
 def bundle_names(bundle: Path) -> str:
@@ -214,6 +236,7 @@ async def test_full_hearing_through_the_pages(
                          (judge, [p_id, d_id])):  # fmt: skip
         await poll(page, INBOUND, receiving_from(others), timeout_s=40, what="media from all")
     for stage, zh in (("court_discipline", "宣布法庭纪律"), ("investigation", "法庭调查")):
+        clock.advance(seconds=3)  # the log's times place the chapters: the stages come apart
         await judge.select_option("#stage-select", stage)
         await judge.click("#set-stage")
         await expect(pixel.locator("#stage-name")).to_have_text(zh, timeout=10_000)
@@ -260,6 +283,17 @@ async def test_full_hearing_through_the_pages(
         "已签名 4 人", timeout=15_000
     )
     await both_languages(judge, "judge-signing-progress")
+
+    # The clerk exports the composite video (it then goes into the bundle too): real browsers'
+    # media, decoded cleanly by ffmpeg, H.264 + AAC, a chapter per stage reached.
+    video = tmp_path / "hearing.mp4"
+    await clerk.locator("[data-export-kind=video]").click()
+    video_link = clerk.locator("[data-download=video]")
+    await expect(video_link).to_be_visible(timeout=180_000)
+    async with clerk.expect_download(timeout=30_000) as download_info:
+        await video_link.click()
+    await (await download_info.value).save_as(video)
+    check_composite(video)
 
     # The clerk exports the signed bundle; it verifies offline.
     bundle = tmp_path / "bundle.zip"
