@@ -38,7 +38,7 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import convert_timebase
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
 
-from signaling.media import rtp_hooks
+from signaling.media import internals, rtp_hooks
 
 log = logging.getLogger(__name__)
 
@@ -250,25 +250,10 @@ _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
 
 def check_internals() -> None:
     """Raise if the aiortc internals this module relies on have moved."""
-    problems = []
-    for owner, name, expected in _SIGNATURES:
-        target = getattr(owner, name, None)
-        if target is None:
-            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
-            continue
-        parameters = tuple(inspect.signature(target).parameters)
-        if parameters != expected:
-            problems.append(f"{name}{parameters} is not {name}{expected}")
+    problems = internals.moved(_SIGNATURES, _SOURCE_FRAGMENTS)
     if not inspect.iscoroutinefunction(rtcrtpreceiver.RTCRtpReceiver._send_rtcp_pli):
         problems.append("RTCRtpReceiver._send_rtcp_pli is no longer a coroutine")
-    for owner, name, fragment in _SOURCE_FRAGMENTS:
-        function = getattr(owner, name, None)
-        if function is None:
-            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
-        elif fragment not in inspect.getsource(function):
-            problems.append(f"{function.__qualname__} no longer contains {fragment!r}")
-    if problems:
-        raise RuntimeError("aiortc internals moved: " + "; ".join(problems))
+    internals.require_unmoved(problems)
 
 
 def install() -> None:

@@ -19,7 +19,6 @@ goes to the handler. Packets are written straight to the DTLS transport: SRTP-pr
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import random
 import time
@@ -56,6 +55,7 @@ from aiortc.rtp import (
     unwrap_rtx,
 )
 
+from signaling.media import internals
 from signaling.media.rtp_packets import ExtensionIds, ntp_timestamp
 
 log = logging.getLogger(__name__)
@@ -369,20 +369,4 @@ _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
 
 def check_internals() -> None:
     """Raise if the aiortc/aioice internals this module relies on have moved."""
-    problems = []
-    for owner, name, expected in _SIGNATURES:
-        target = getattr(owner, name, None)
-        if target is None:
-            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
-            continue
-        parameters = tuple(inspect.signature(target).parameters)
-        if parameters != expected:
-            problems.append(f"{name}{parameters} is not {name}{expected}")
-    for owner, name, fragment in _SOURCE_FRAGMENTS:
-        function = getattr(owner, name, None)
-        if function is None:
-            problems.append(f"{getattr(owner, '__name__', owner)}.{name} is gone")
-        elif fragment not in inspect.getsource(function):
-            problems.append(f"{function.__qualname__} no longer contains {fragment!r}")
-    if problems:
-        raise RuntimeError("aiortc internals moved: " + "; ".join(problems))
+    internals.require_unmoved(internals.moved(_SIGNATURES, _SOURCE_FRAGMENTS))
