@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from aiortc.rtp import RtcpSenderInfo, RtpPacket
@@ -42,6 +43,8 @@ _HISTORY_MASK = NACK_HISTORY_PACKETS - 1
 # 100 ms and 4 times, so that loss never multiplies into a retransmission storm.
 RETRANSMIT_INTERVAL_S = 0.1
 RETRANSMIT_MAX = 4
+# Packets waiting for the general (awaited) send path; the oldest go first when it falls behind.
+OUTBOX_PACKETS = 512
 CLOCK_RATE = {"video": 90_000, "audio": 48_000}
 # (publication, one whole encoded frame, its RTP timestamp, keyframe) → the recording
 FrameTap = Callable[["PublishedTrack", bytes, int, bool], None]
@@ -85,6 +88,8 @@ class SlotStream:
         self._rtx_seq = 0
         self._octets = 0
         self._resent: dict[int, tuple[float, int]] = {}  # sequence → (last time, count)
+        self._outbox: deque[bytes] = deque()
+        self._draining: asyncio.Task[None] | None = None
         self._clock = time.monotonic
 
     # -- the sender hook's side ------------------------------------------------------------
@@ -183,6 +188,22 @@ class SlotStream:
             self._broken()
         return None
 
+    def send_later(self, data: bytes) -> None:
+        """Queue a packet for the general path (TURN, TCP), sent in order by one task."""
+        if len(self._outbox) >= OUTBOX_PACKETS:
+            self._outbox.popleft()
+            self.dropped += 1
+        self._outbox.append(data)
+        if self._draining is None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._outbox:
+                await self.send(self._outbox.popleft())
+        finally:
+            self._draining = None
+
     async def send(self, data: bytes) -> None:
         try:
             if self._fast_send is not None:
@@ -258,6 +279,9 @@ class SlotStream:
 
     def stop(self) -> None:
         self.assign(None)
+        self._outbox.clear()
+        if self._draining is not None:
+            self._draining.cancel()
         self._writer = None
         self._fast_send = None
         self._transmitter = None
@@ -311,7 +335,7 @@ class PublishedTrack:
     def on_sender_report(self, rtp_timestamp: int, wall_s: float) -> None:
         self.sender_report = (rtp_timestamp, wall_s)
 
-    async def on_rtp(self, packet: RtpPacket) -> None:
+    def on_rtp(self, packet: RtpPacket) -> None:
         """Every packet the publisher sends (RTX already unwrapped), as it arrives."""
         self.packets += 1
         if self._muted:
@@ -335,7 +359,7 @@ class PublishedTrack:
                 packet, body, descriptor, keyframe, send_time, audio_level, wall_s
             )
             if pending is not None:
-                await slot.send(pending)
+                slot.send_later(pending)
         if self.tap is not None and payload:
             self._to_tap(packet, descriptor)
 

@@ -4,7 +4,9 @@ Receiving: ``ReceiverHook`` replaces a publishing ``RTCRtpReceiver``'s per-packe
 keeps what the publisher needs from us — receiver reports (the receiver's own RTCP task reads
 the statistics updated here), NACKs for lost packets, REMB from the bitrate estimator, RTX
 unwrapped — and hands every packet to a sink instead of depacketising it and assembling frames
-in a jitter buffer. The publisher's sender reports are passed on for lip sync.
+in a jitter buffer. The publisher's sender reports are passed on for lip sync. Once the
+receiver is started its packets come through the receive shortcut (``rtp_receive``), straight
+from the socket; aiortc's own path still brings the first packets, and all of them on TURN/TCP.
 
 Sending: ``SenderHook`` turns a subscriber's ``RTCRtpSender`` into a shell: its RTP task idles
 (no track, no encoder, no packetiser), its RTCP task sends sender reports computed by the
@@ -22,7 +24,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,7 +37,11 @@ from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc import clock as aiortc_clock
 from aiortc.codecs import is_rtx
 from aiortc.rtcdtlstransport import RTCDtlsTransport
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
+from aiortc.rtcrtpparameters import (
+    RTCRtpCodecParameters,
+    RTCRtpReceiveParameters,
+    RTCRtpSendParameters,
+)
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTCP_PSFB_FIR,
@@ -44,7 +50,6 @@ from aiortc.rtp import (
     AnyRtcpPacket,
     RtcpByePacket,
     RtcpPsfbPacket,
-    RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSdesPacket,
     RtcpSenderInfo,
@@ -55,7 +60,7 @@ from aiortc.rtp import (
     unwrap_rtx,
 )
 
-from signaling.media import internals
+from signaling.media import estimator, internals, rtp_receive
 from signaling.media.rtp_packets import ExtensionIds, ntp_timestamp
 
 log = logging.getLogger(__name__)
@@ -65,7 +70,7 @@ ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 ACTIVE_SOURCE_REFRESH_MS = 1000  # getSynchronizationSources() looks 10 s back
 
-RtpSink = Callable[[RtpPacket], Awaitable[None]]
+RtpSink = Callable[[RtpPacket], None]
 
 
 def _private(owner: object, cls: type, name: str) -> Any:
@@ -89,19 +94,46 @@ class ReceiverHook:
         self._rtx_ssrc: dict[int, int] = _private(receiver, RTCRtpReceiver, "rtx_ssrc")
         self._nack = _private(receiver, RTCRtpReceiver, "nack_generator")
         self._estimator = _private(receiver, RTCRtpReceiver, "remote_bitrate_estimator")
+        if self._estimator is not None:
+            estimator.speed_up(self._estimator)
         self._active: dict[int, Any] = _private(receiver, RTCRtpReceiver, "active_ssrc")
         self._active_noted: dict[int, int] = {}
+        # RTX payload type → the payload type it repairs (None: nothing valid to unwrap to)
+        self._rtx_types: dict[int, int | None] = {}
+        self._sending: set[asyncio.Task[None]] = set()
         self._handle_rtcp = receiver._handle_rtcp_packet
+        self._receive_parameters = receiver.receive
+        self._stop_receiver = receiver.stop
+        receiver.receive = self._receive  # type: ignore[method-assign]
+        receiver.stop = self._stop  # type: ignore[method-assign]
         receiver._handle_rtp_packet = self._handle_rtp_packet  # type: ignore[method-assign]
         receiver._handle_rtcp_packet = self._handle_rtcp_packet  # type: ignore[method-assign]
 
+    async def _receive(self, parameters: RTCRtpReceiveParameters) -> None:
+        await self._receive_parameters(parameters)
+        self._rtx_types = {
+            payload_type: apt if isinstance(apt, int) and apt in self._codecs else None
+            for payload_type, codec in self._codecs.items()
+            if is_rtx(codec)
+            for apt in [codec.parameters.get("apt")]
+        }
+        rtp_receive.attach(self.receiver, self)  # the transport is up: packets come straight
+
+    async def _stop(self) -> None:
+        rtp_receive.detach(self.receiver)
+        await self._stop_receiver()
+
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        self.handle(packet, arrival_time_ms)  # aiortc's own path (first packets, TURN, TCP)
+
+    def handle(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        """One RTP packet from the publisher, as it arrives."""
         receiver = self.receiver
         if not receiver._enabled:
             return
-        estimator = self._estimator
-        if estimator is not None and packet.extensions.abs_send_time is not None:
-            remb = estimator.add(
+        bandwidth = self._estimator
+        if bandwidth is not None and packet.extensions.abs_send_time is not None:
+            remb = bandwidth.add(
                 abs_send_time=packet.extensions.abs_send_time,
                 arrival_time_ms=arrival_time_ms,
                 payload_size=len(packet.payload) + packet.padding_size,
@@ -109,11 +141,14 @@ class ReceiverHook:
             )
             rtcp_ssrc = _private(receiver, RTCRtpReceiver, "rtcp_ssrc")
             if remb is not None and rtcp_ssrc is not None:
-                await receiver._send_rtcp(
-                    RtcpPsfbPacket(
-                        fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb)
+                self._later(
+                    receiver._send_rtcp(
+                        RtcpPsfbPacket(
+                            fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0,
+                            fci=pack_remb_fci(*remb),
+                        )
                     )
-                )
+                )  # fmt: skip
         ssrc = packet.ssrc
         if arrival_time_ms - self._active_noted.get(ssrc, -ACTIVE_SOURCE_REFRESH_MS) >= (
             ACTIVE_SOURCE_REFRESH_MS
@@ -127,28 +162,38 @@ class ReceiverHook:
         if statistics is None:
             statistics = self._streams[ssrc] = rtcrtpreceiver.StreamStatistics(codec.clockRate)
         statistics.add(packet)
-        if is_rtx(codec):
+        if packet.payload_type in self._rtx_types:
             original_ssrc = self._rtx_ssrc.get(ssrc)
-            apt = codec.parameters.get("apt")
+            apt = self._rtx_types[packet.payload_type]
             if (
                 original_ssrc is None
                 or len(packet.payload) < 2  # padding only: bandwidth probing
-                or not isinstance(apt, int)
-                or apt not in self._codecs
+                or apt is None
             ):
                 return
             packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
         self.media_ssrc = packet.ssrc
         nack = self._nack
         if nack is not None and nack.add(packet):
-            await receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing))
+            self._later(receiver._send_rtcp_nack(packet.ssrc, sorted(nack.missing)))
         if self.sink is not None:
             try:
-                await self.sink(packet)
+                self.sink(packet)
             except Exception:  # never into aiortc's transport loop: it would end the connection
                 self.sink_failures += 1
                 if self.sink_failures in (1, 10, 100) or self.sink_failures % 10_000 == 0:
                     log.exception("forwarding a packet failed (%d times)", self.sink_failures)
+
+    def _later(self, sending: Coroutine[Any, Any, None]) -> None:
+        """Send RTCP to the publisher without holding up the packet (REMB, NACK)."""
+        task = asyncio.get_running_loop().create_task(sending)
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("RTCP to the publisher not sent: %r", task.exception())
 
     async def _handle_rtcp_packet(self, packet: AnyRtcpPacket) -> None:
         await self._handle_rtcp(packet)
@@ -286,11 +331,9 @@ class SenderHook:
                 # aiortc's interval: randomly 0.5-1.5 s (RFC 3550 6.3.1)
                 await asyncio.sleep(random.uniform(0.5, 1.5))  # noqa: S311 (not a secret)
                 info = self.handler.sender_info(time.time())
-                packets: list[AnyRtcpPacket] = [
-                    RtcpSrPacket(ssrc=sender._ssrc, sender_info=info)
-                    if info is not None
-                    else RtcpRrPacket(ssrc=sender._ssrc)
-                ]
+                if info is None:
+                    continue  # nothing sent on this slot yet: nothing to report
+                packets: list[AnyRtcpPacket] = [RtcpSrPacket(ssrc=sender._ssrc, sender_info=info)]
                 if cname is not None:
                     chunk = RtcpSourceInfo(ssrc=sender._ssrc, items=[(1, cname.encode())])
                     packets.append(RtcpSdesPacket(chunks=[chunk]))
@@ -327,6 +370,8 @@ _SIGNATURES: tuple[tuple[object, str, tuple[str, ...]], ...] = (
     (_RECEIVER, "_send_rtcp", ("self", "packet")),
     (_RECEIVER, "_send_rtcp_nack", ("self", "media_ssrc", "lost")),
     (_RECEIVER, "_send_rtcp_pli", ("self", "media_ssrc")),
+    (_RECEIVER, "receive", ("self", "parameters")),
+    (_RECEIVER, "stop", ("self",)),
     (rtcrtpreceiver.StreamStatistics, "__init__", ("self", "clockrate")),
     (_SENDER, "send", ("self", "parameters")),
     (_SENDER, "_run_rtp", ("self", "codec")),
@@ -336,6 +381,8 @@ _SIGNATURES: tuple[tuple[object, str, tuple[str, ...]], ...] = (
     (_DTLS, "_send_rtp", ("self", "data")),
     (Connection, "sendto", ("self", "data", "component")),
     (StunProtocol, "send_data", ("self", "data", "addr")),
+    (StunProtocol, "datagram_received", ("self", "data", "addr")),
+    (rtcdtlstransport.RtpRouter, "route_rtp", ("self", "packet")),
 )
 # (object, attribute, source fragment) that show the data flow and state this module relies on.
 _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
@@ -364,9 +411,23 @@ _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
     (_DTLS, "_handle_rtp_data", "await receiver._handle_rtp_packet(packet, arrival_time_ms="),
     (Connection, "sendto", "active_pair = self._nominated.get(component)"),
     (StunProtocol, "send_data", "self.transport.sendto(data, addr)"),
+    # the receive shortcut (rtp_receive) does what these do, for packets of known SSRCs
+    (StunProtocol, "datagram_received", "self.receiver.data_received(data, self.local_candidate"),
+    (_DTLS, "_recv_next", "self.__rx_bytes += len(data)"),
+    (_DTLS, "_recv_next", "self.__rx_packets += 1"),
+    (_DTLS, "_recv_next", "data = self._rx_srtp.unprotect(data)"),
+    (_DTLS, "_recv_next", "arrival_time_ms = clock.current_ms()"),
+    (_DTLS, "_handle_rtp_data", "RtpPacket.parse(data, self._rtp_header_extensions_map)"),
+    (_DTLS, "_handle_rtp_data", "receiver = self._rtp_router.route_rtp(packet)"),
+    (rtcdtlstransport.RtpRouter, "route_rtp", "ssrc_receiver = self.ssrc_table.get(packet.ssrc)"),
+    (_RECEIVER, "receive", "self.__transport._register_rtp_receiver(self, parameters)"),
 )
 
 
 def check_internals() -> None:
     """Raise if the aiortc/aioice internals this module relies on have moved."""
-    internals.require_unmoved(internals.moved(_SIGNATURES, _SOURCE_FRAGMENTS))
+    internals.require_unmoved(
+        internals.moved(
+            (*_SIGNATURES, *estimator.SIGNATURES), (*_SOURCE_FRAGMENTS, *estimator.FRAGMENTS)
+        )
+    )

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiortc.codecs import opus, vpx
 
+from signaling.media import rtp_receive
 from tests.media.conftest import Room
 from tests.support.waiting import until
 
@@ -41,6 +42,15 @@ async def test_three_participants_forwarded_without_any_codec(
     assert codec_constructions == []  # neither the server nor the synthetic clients
     vpx.Vp8Decoder(), opus.OpusEncoder()  # the spy itself works
     assert codec_constructions == ["Vp8Decoder", "OpusEncoder"]
+    # aiortc's receive path brought the first packets of each SSRC; the shortcut the rest
+    for pid in (1, 2, 3):
+        peer = room.media.peers[pid]
+        assert peer.pc is not None
+        shortcut = rtp_receive.shortcut_of(peer.pc)
+        assert shortcut is not None and shortcut.failures == 0
+        handled = sum(p.packets for p in room.media.publications[pid].values())
+        assert handled > 100
+        assert shortcut.packets > 0.9 * handled
     for subscriber in (1, 2, 3):
         incoming = room.track_maps[subscriber].values()
         assert {(t.participant_id, t.kind) for t in incoming} == {

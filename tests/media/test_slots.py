@@ -99,7 +99,7 @@ def connected(kind: str) -> tuple[SlotStream, Wire]:
 
 async def feed(published: PublishedTrack, packets: list[RtpPacket]) -> None:
     for packet in packets:
-        await published.on_rtp(packet)
+        published.on_rtp(packet)
 
 
 async def test_video_starts_at_a_keyframe_asked_for_once_per_300_ms(
@@ -157,17 +157,17 @@ async def test_mute_and_audio_only_leave_no_sequence_gap(clip: Clip) -> None:
     slot, wire = connected("audio")
     slot.assign(audio)
     for seq in range(10):
-        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+        audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
     audio.muted = True
     for seq in range(10, 20):
-        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+        audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
     audio.muted = False
     for seq in range(20, 25):
-        await audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
+        audio.on_rtp(RtpPacket(111, 0, seq, seq * 960, 1, clip.audio[0]))
     assert [p.sequence_number for p in wire.sent] == list(range(15))
     assert [p.timestamp for p in wire.sent][9:11] == [9 * 960, 20 * 960]  # time went on
     slot.set_enabled(False)
-    await audio.on_rtp(RtpPacket(111, 0, 25, 25 * 960, 1, clip.audio[0]))
+    audio.on_rtp(RtpPacket(111, 0, 25, 25 * 960, 1, clip.audio[0]))
     assert len(wire.sent) == 15
     await audio.close()
 
