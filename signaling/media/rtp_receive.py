@@ -72,6 +72,11 @@ def shortcut_of(pc: RTCPeerConnection) -> ReceiveShortcut | None:
     return None
 
 
+def live_shortcuts() -> list[ReceiveShortcut]:
+    """The shortcuts of transports still connected (every hearing in this process)."""
+    return [s for s in list(_shortcuts.values()) if s.connected]
+
+
 def detach(receiver: RTCRtpReceiver) -> None:
     shortcut = _shortcuts.get(receiver.transport)
     if shortcut is not None:
@@ -85,7 +90,8 @@ class ReceiveShortcut:
         self, dtls: Any, protocol: StunProtocol, fallback: Callable[[bytes, Any], None]
     ) -> None:
         self.handlers: dict[object, PacketHandler] = {}
-        self.packets = 0  # taken by the shortcut (the rest went aiortc's way)
+        self.packets = 0  # RTP packets taken by the shortcut
+        self.passed_on = 0  # RTP packets left to aiortc's path (SSRC not routed yet, not ours)
         self.failures = 0
         self._dtls = dtls
         self._fallback = fallback
@@ -104,6 +110,10 @@ class ReceiveShortcut:
         protocol = pair.protocol
         return cls(dtls, protocol, protocol.datagram_received)
 
+    @property
+    def connected(self) -> bool:
+        return self._dtls._state is self._connected
+
     def _datagram_received(self, data: bytes, addr: Any) -> None:
         # SRTP (first byte 128-191) and not SRTCP (second byte 192-223, RFC 5761)
         if (
@@ -116,6 +126,7 @@ class ReceiveShortcut:
             if handler is not None:
                 self._take(handler, data)
                 return
+            self.passed_on += 1
         self._fallback(data, addr)
 
     def _take(self, handler: PacketHandler, data: bytes) -> None:

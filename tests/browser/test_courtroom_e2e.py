@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from signaling.media import rtp_receive
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.support.api import ApiClient
 
@@ -103,6 +104,12 @@ async def test_full_courtroom_in_chromium(
     await poll(judge, INBOUND, receiving_from([p_id, d_id]), timeout_s=30, what="judge media")
     await poll(pixel, INBOUND, receiving_from([judge_pid, d_id]), timeout_s=30, what="pixel media")
     await poll(iphone, INBOUND, receiving_from([judge_pid, p_id]), timeout_s=30, what="iphone")
+    # Chromium's RTP (MID, RTX, padding probes) takes the receive shortcut, not aiortc's queue.
+    shortcuts = list(rtp_receive.live_shortcuts())
+    assert len(shortcuts) == 3  # the judge and both parties publish
+    assert all(
+        s.packets > 50 and s.packets > 10 * s.passed_on and s.failures == 0 for s in shortcuts
+    ), [(s.packets, s.passed_on, s.failures) for s in shortcuts]
     await judge.click("#set-stage")
     await pixel.wait_for_selector("#stage-name:has-text('核对身份')", timeout=10_000)
     await screenshot(pixel, "party-pixel7-zh-hearing")
