@@ -44,21 +44,28 @@ class PacketHandler(Protocol):
     def handle(self, packet: RtpPacket, arrival_time_ms: int) -> None: ...
 
 
-_shortcuts: weakref.WeakKeyDictionary[RTCDtlsTransport, ReceiveShortcut] = (
-    weakref.WeakKeyDictionary()
-)
+# Every shortcut in this process, for tests and figures; a shortcut lives as long as its
+# transport (which holds it, and which it holds: the cycle goes with the peer connection).
+_all: weakref.WeakSet[ReceiveShortcut] = weakref.WeakSet()
+_ATTRIBUTE = "_hearing_receive_shortcut"
+
+
+def _of(dtls: RTCDtlsTransport) -> ReceiveShortcut | None:
+    shortcut: ReceiveShortcut | None = getattr(dtls, _ATTRIBUTE, None)
+    return shortcut
 
 
 def attach(receiver: RTCRtpReceiver, handler: PacketHandler) -> ReceiveShortcut | None:
     """Route ``receiver``'s packets to ``handler`` from the socket callback of its transport's
     selected pair; None (aiortc's path stays) when the pair is not plain UDP or not up."""
     dtls = receiver.transport
-    shortcut = _shortcuts.get(dtls)
+    shortcut = _of(dtls)
     if shortcut is None:
         shortcut = ReceiveShortcut.install(dtls)
         if shortcut is None:
             return None
-        _shortcuts[dtls] = shortcut
+        setattr(dtls, _ATTRIBUTE, shortcut)
+        _all.add(shortcut)
     shortcut.handlers[receiver] = handler
     return shortcut
 
@@ -66,7 +73,7 @@ def attach(receiver: RTCRtpReceiver, handler: PacketHandler) -> ReceiveShortcut 
 def shortcut_of(pc: RTCPeerConnection) -> ReceiveShortcut | None:
     """The shortcut of a peer connection's (bundled) transport, if it has one."""
     for transceiver in pc.getTransceivers():
-        shortcut = _shortcuts.get(transceiver.receiver.transport)
+        shortcut = _of(transceiver.receiver.transport)
         if shortcut is not None:
             return shortcut
     return None
@@ -74,11 +81,16 @@ def shortcut_of(pc: RTCPeerConnection) -> ReceiveShortcut | None:
 
 def live_shortcuts() -> list[ReceiveShortcut]:
     """The shortcuts of transports still connected (every hearing in this process)."""
-    return [s for s in list(_shortcuts.values()) if s.connected]
+    return [s for s in list(_all) if s.connected]
+
+
+def all_shortcuts() -> list[ReceiveShortcut]:
+    """Every shortcut not yet collected, connected or not (for leak checks)."""
+    return list(_all)
 
 
 def detach(receiver: RTCRtpReceiver) -> None:
-    shortcut = _shortcuts.get(receiver.transport)
+    shortcut = _of(receiver.transport)
     if shortcut is not None:
         shortcut.handlers.pop(receiver, None)
 

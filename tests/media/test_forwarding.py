@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -263,3 +265,21 @@ async def test_a_subscriber_vanishing_leaves_the_publishers_connection_alone(
         await frames_pass(room, 2 if publisher == 1 else 1, publisher, count=30)
     assert room.media.peers[1].connection_state == "connected"
     assert room.media.peers[2].connection_state == "connected"
+
+
+async def test_a_closed_connection_leaves_no_peer_or_shortcut_behind(
+    room: Room, flowing: Flowing
+) -> None:
+    await room.join(1)
+    await room.join(2)
+    await flowing([1, 2])
+    peers = [room.media.peers[pid].pc for pid in (1, 2)]
+    shortcuts = [rtp_receive.shortcut_of(pc) for pc in peers if pc is not None]
+    assert len(shortcuts) == 2 and all(s is not None and s.packets > 0 for s in shortcuts)
+    refs = [weakref.ref(o) for o in (*peers, *shortcuts) if o is not None]
+    del peers, shortcuts
+    for pid in (1, 2):
+        await room.media.detach(pid)
+        await room.clients.pop(pid).close()
+    gc.collect()
+    assert [ref() for ref in refs] == [None] * 4
