@@ -27,9 +27,13 @@ assembly, packetiser or queue on the way (about -30% server CPU against forwardi
 Video to a subscriber starts at a keyframe (asked for with a PLI); numbering stays continuous
 across source switches and skipped stretches; NACKs are answered from a per-slot history on the
 RTX stream; sender reports follow the publisher's own ones (lip sync). Only a recorded track
-is assembled into whole frames (``frames``), for the recording's tap.
+is assembled into whole frames (``frames``), for the recording's tap. On the way in, a packet
+whose SSRC aiortc has routed to a publishing receiver goes from the UDP socket's callback
+straight to that receiver's hook (``rtp_receive``), skipping aioice's queue and the DTLS receive
+task; the first packets of each SSRC, RTCP, DTLS, STUN and TURN/TCP pairs keep aiortc's path.
 
-Modules: ``rtp_hooks`` and ``passthrough`` (the only places touching aiortc internals),
+Modules: ``rtp_hooks``, ``rtp_receive``, ``estimator`` and ``passthrough`` (the only places
+touching aiortc internals, all checked at start-up by ``rtp_hooks.check_internals``),
 ``rtp_packets`` (header and VP8 descriptor arithmetic), ``forwarding`` (fan-out, keyframe
 gating, rewriting, NACK history, sender reports), ``frames`` (frames for the recording),
 ``peer`` (one participant's peer connection), ``sdp_guard`` (offer limits), ``hearing_media``
