@@ -6,7 +6,12 @@ function that may read the database on the event loop and must do its heavy work
 ``ExportRequest.run_in_worker``: a dedicated thread at a lower CPU priority (its threads,
 libx264's included, inherit it), one export at a time, so live hearings keep their share of
 the machine. Progress (0..1) reaches ``notify`` at most every 1 % and every 0.5 s.
-Jobs live in memory; their files stay in ``DATA/exports/<hearing_id>/``.
+
+Every job leaves a trace in the hearing's event log: ``export.started`` (who, which kind),
+then ``export.done`` (file name, size, SHA-256) or ``export.failed`` (the reason). Files stay
+in ``DATA/exports/<hearing_id>/<export id>/``; after a restart a hearing's jobs are rebuilt
+from its log the first time they are asked for (a job the restart interrupted shows as
+failed, a finished one whose file is gone as well).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -27,9 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlmodel import col, select
+
+from hearing_server.clock import Clock
 from hearing_server.db import Database
+from hearing_server.eventlog import append_event
 from hearing_server.exceptions import HearingServerError, NotFound
 from hearing_server.export_inputs import load_export_inputs
+from hearing_server.hearings import get_hearing
+from hearing_server.models import HearingEvent
 from hearing_server.settings import Settings
 from recording.exceptions import RecordingError
 from recording.export_tracks import export_tracks
@@ -41,6 +53,9 @@ Progress = Callable[[float], None]
 Notify = Callable[[int, dict[str, Any]], Awaitable[None]]
 WORKER_NICENESS = 10
 NOTIFY_INTERVAL_S = 0.5
+EVENT_KINDS = ("export.started", "export.done", "export.failed")
+INTERRUPTED = "the server restarted while this export was running"
+FILE_GONE = "the export's file is no longer on the server"
 
 
 class ExportCancelled(Exception):
@@ -105,17 +120,21 @@ def _lower_priority() -> None:
 
 
 class ExportJobs:
-    def __init__(self, *, database: Database, settings: Settings, notify: Notify) -> None:
-        self.database, self.settings, self.notify = database, settings, notify
+    def __init__(
+        self, *, database: Database, settings: Settings, clock: Clock, notify: Notify
+    ) -> None:
+        self.database, self.settings, self.clock, self.notify = database, settings, clock, notify
         self.jobs: dict[str, ExportJob] = {}
+        self._restoring: dict[int, asyncio.Future[None]] = {}  # earlier runs' jobs, per hearing
         self._executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="export", initializer=_lower_priority
         )
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, hearing_id: int, kind: str, *, actor: str, language: str) -> ExportJob:
+    async def start(self, hearing_id: int, kind: str, *, actor: str, language: str) -> ExportJob:
         if kind not in _KINDS:
             raise ValueError(f"unknown export kind {kind!r}")
+        await self._restore(hearing_id)  # earlier jobs first in the list
         job = ExportJob(secrets.token_hex(8), hearing_id, kind, actor)
         self.jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, language))
@@ -124,18 +143,71 @@ class ExportJobs:
         log.info("hearing %s: export %s (%s) started by %s", hearing_id, job.id, kind, actor)
         return job
 
-    def list(self, hearing_id: int) -> list[ExportJob]:
+    async def list(self, hearing_id: int) -> list[ExportJob]:
+        await self._restore(hearing_id)
         return [job for job in self.jobs.values() if job.hearing_id == hearing_id]
 
-    def get(self, hearing_id: int, export_id: str) -> ExportJob:
+    async def get(self, hearing_id: int, export_id: str) -> ExportJob:
+        await self._restore(hearing_id)
         job = self.jobs.get(export_id)
         if job is None or job.hearing_id != hearing_id:
             raise NotFound("no such export")
         return job
 
+    async def _restore(self, hearing_id: int) -> None:
+        """Jobs of earlier server runs, from the hearing's log (read once per hearing)."""
+        loading = self._restoring.get(hearing_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(hearing_id))
+            self._restoring[hearing_id] = loading
+        await asyncio.shield(loading)
+
+    async def _load(self, hearing_id: int) -> None:
+        async with self.database.read() as session:
+            rows = (
+                await session.exec(
+                    select(HearingEvent)
+                    .where(HearingEvent.hearing_id == hearing_id)
+                    .where(col(HearingEvent.kind).in_(EVENT_KINDS))
+                    .order_by(col(HearingEvent.seq))
+                )
+            ).all()
+        for row in rows:
+            payload = json.loads(row.payload)
+            export_id = payload.get("export_id")
+            if not isinstance(export_id, str):
+                continue
+            job = self.jobs.get(export_id)
+            if row.kind == "export.started":
+                if job is None:  # not one of this run's: interrupted unless an outcome follows
+                    self.jobs[export_id] = ExportJob(
+                        export_id, hearing_id, str(payload.get("kind")), row.actor,
+                        state="failed", error=INTERRUPTED,
+                    )  # fmt: skip
+            elif job is not None and job.error == INTERRUPTED:
+                _restore_outcome(job, row.kind, payload, self._work_dir(job))
+
+    def _work_dir(self, job: ExportJob) -> Path:
+        return self.settings.data_dir / "exports" / str(job.hearing_id) / job.id
+
+    async def _log(self, job: ExportJob, kind: str, payload: dict[str, Any]) -> None:
+        """The job's event in the hearing log; a failure to write it is logged, not raised
+        (the export itself goes on)."""
+        try:
+            async with self.database.write() as session:
+                hearing = await get_hearing(session, job.hearing_id, lock=True)
+                await append_event(
+                    session, hearing, actor=job.actor, kind=kind,
+                    payload={"export_id": job.id, "kind": job.kind, **payload},
+                    at=self.clock.now(),
+                )  # fmt: skip
+        except Exception:
+            log.exception("hearing %s: export %s: %s not logged", job.hearing_id, job.id, kind)
+
     async def _run(self, job: ExportJob, language: str) -> None:
+        await self._log(job, "export.started", {})
         loop = asyncio.get_running_loop()
-        work_dir = self.settings.data_dir / "exports" / str(job.hearing_id) / job.id
+        work_dir = self._work_dir(job)
         last_sent = [0.0, -1.0]
 
         def progress(fraction: float) -> None:  # called on the worker thread
@@ -170,6 +242,11 @@ class ExportJobs:
             log.exception("hearing %s: export %s failed", job.hearing_id, job.id)
         if job.state == "failed":
             shutil.rmtree(work_dir, ignore_errors=True)
+            await self._log(job, "export.failed", {"error": job.error})
+        elif job.path is not None:
+            await self._log(job, "export.done", {
+                "filename": job.path.name, "size": job.size, "sha256": job.sha256,
+            })  # fmt: skip
         await self._notify(job)
 
     def _spawn_notify(self, job: ExportJob) -> None:
@@ -184,10 +261,25 @@ class ExportJobs:
             log.exception("hearing %s: export %s progress not sent", job.hearing_id, job.id)
 
     async def close(self) -> None:
+        await asyncio.gather(*self._restoring.values(), return_exceptions=True)
         for job in self.jobs.values():
             job.cancel.set()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         self._executor.shutdown(wait=True)
+
+
+def _restore_outcome(job: ExportJob, kind: str, payload: dict[str, Any], work_dir: Path) -> None:
+    """Set a restored job's outcome from its ``export.done`` / ``export.failed`` event."""
+    job.progress = 1.0 if kind == "export.done" else job.progress
+    if kind == "export.failed":
+        job.state, job.error = "failed", str(payload.get("error") or "the export failed")
+        return
+    path = work_dir / str(payload.get("filename", ""))
+    if path.parent != work_dir or not path.is_file():
+        job.state, job.error = "failed", FILE_GONE
+        return
+    job.state, job.error, job.path = "done", None, path
+    job.size, job.sha256 = payload.get("size"), payload.get("sha256")
 
 
 def _message(exc: BaseException) -> str:

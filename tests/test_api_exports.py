@@ -12,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from bench.synthetic_recording import Attendance, make_clip, record_hearing
-from hearing_server.export_jobs import export_kinds
+from hearing_server.eventlog import append_event
+from hearing_server.export_jobs import FILE_GONE, INTERRUPTED, ExportJobs, export_kinds
+from hearing_server.hearings import get_hearing
 from hearing_server.settings import Settings
+from hearing_server.web.keys import DATABASE
 from tests.recording.conftest import decode_errors
 from tests.support.api import ApiClient
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.media
 
@@ -156,3 +161,65 @@ async def test_bad_requests_are_refused_clearly(hearing_with_parties: dict[str, 
         assert reply.error_code == "invalid_request"
     assert set(export_kinds()) >= {"video", "tracks"}
     assert (await judge.get(base)).body["exports"] == []
+
+
+async def test_exports_are_logged_and_outlive_a_restart(
+    hearing_with_parties: dict[str, Any], settings: Settings, app: web.Application
+) -> None:
+    judge: ApiClient = hearing_with_parties["judge"]
+    hid = hearing_with_parties["hearing_id"]
+    await record_for(judge, hid, settings)
+    video = await finished(judge, hid, (await judge.post(
+        f"/api/hearings/{hid}/exports", {"kind": "video"})).body["id"])  # fmt: skip
+    tracks = await finished(judge, hid, (await judge.post(
+        f"/api/hearings/{hid}/exports", {"kind": "tracks"})).body["id"])  # fmt: skip
+    empty = await judge.post(f"/api/hearings/{hid}/exports", {"kind": "nothing-there"})
+    assert empty.status == 400  # refused requests start nothing and log nothing
+    assert video["state"] == tracks["state"] == "done"
+
+    log = (await judge.get(f"/api/hearings/{hid}/events")).body
+    assert log["intact"] is True
+    exports = [(e["kind"], e["actor"], e["payload"]) for e in log["events"]
+               if e["kind"].startswith("export.")]  # fmt: skip
+    assert [(kind, payload["export_id"]) for kind, _actor, payload in exports] == [
+        ("export.started", video["id"]),
+        ("export.done", video["id"]),
+        ("export.started", tracks["id"]),
+        ("export.done", tracks["id"]),
+    ]
+    assert all(actor.startswith("staff:") for _kind, actor, _payload in exports), exports
+    done = exports[1][2]
+    assert (done["kind"], done["filename"], done["size"], done["sha256"]) == (
+        "video", video["filename"], video["size"], video["sha256"],
+    )  # fmt: skip
+
+    # Another server on the same data: the tracks file is deleted, and a third export was
+    # running when the first server stopped (its start is in the log, nothing after it).
+    async with app[DATABASE].write() as session:
+        hearing = await get_hearing(session, hid, lock=True)
+        await append_event(
+            session, hearing, actor="staff:clerk", kind="export.started",
+            payload={"export_id": "00000000000000ff", "kind": "video"}, at=FakeClock().now(),
+        )  # fmt: skip
+    zip_path = settings.data_dir / "exports" / str(hid) / tracks["id"] / tracks["filename"]
+    zip_path.unlink()
+
+    async def no_one(hearing_id: int, payload: dict[str, Any]) -> None: ...
+
+    restarted = ExportJobs(database=app[DATABASE], settings=settings, clock=FakeClock(),
+                           notify=no_one)  # fmt: skip
+    try:
+        listed = [job.to_json() for job in await restarted.list(hid)]
+        assert [job["id"] for job in listed] == [video["id"], tracks["id"], "00000000000000ff"]
+        assert listed[0] == video  # as the first server reported it
+        assert listed[1]["state"] == "failed" and listed[1]["error"] == FILE_GONE
+        assert "filename" not in listed[1]
+        assert listed[2] == {"id": "00000000000000ff", "kind": "video", "state": "failed",
+                             "progress": 0.0, "error": INTERRUPTED}  # fmt: skip
+        job = await restarted.get(hid, video["id"])
+        assert (
+            job.path is not None
+            and hashlib.sha256(job.path.read_bytes()).hexdigest() == (video["sha256"])
+        )
+    finally:
+        await restarted.close()

@@ -12,7 +12,7 @@ from aiohttp import web
 from hearing_server.exceptions import NotFound, ValidationFailed
 from hearing_server.export_jobs import ExportJobs, export_kinds
 from hearing_server.hearings import HearingAccess, access_hearing
-from hearing_server.web.keys import DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object
 from signaling.namespace import COURTROOMS
@@ -54,7 +54,7 @@ async def start_export(request: web.Request) -> web.Response:
     if language not in ("zh-CN", "en"):
         raise ValidationFailed("unknown language", fields={"language": "zh-CN or en"})
     assert access.hearing.id is not None
-    job = request.app[EXPORT_JOBS].start(
+    job = await request.app[EXPORT_JOBS].start(
         access.hearing.id, kind, actor=access.principal.actor, language=language
     )
     return web.json_response(job.to_json(), status=202)
@@ -64,7 +64,7 @@ async def start_export(request: web.Request) -> web.Response:
 async def list_exports(request: web.Request) -> web.Response:
     access = await _staff_access(request)
     assert access.hearing.id is not None
-    jobs = request.app[EXPORT_JOBS].list(access.hearing.id)
+    jobs = await request.app[EXPORT_JOBS].list(access.hearing.id)
     return web.json_response({"exports": [job.to_json() for job in jobs], "kinds": export_kinds()})
 
 
@@ -72,7 +72,7 @@ async def list_exports(request: web.Request) -> web.Response:
 async def get_export(request: web.Request) -> web.Response:
     access = await _staff_access(request)
     assert access.hearing.id is not None
-    job = request.app[EXPORT_JOBS].get(access.hearing.id, _export_id(request))
+    job = await request.app[EXPORT_JOBS].get(access.hearing.id, _export_id(request))
     return web.json_response(job.to_json())
 
 
@@ -80,7 +80,7 @@ async def get_export(request: web.Request) -> web.Response:
 async def export_file(request: web.Request) -> web.StreamResponse:
     access = await _staff_access(request)
     assert access.hearing.id is not None
-    job = request.app[EXPORT_JOBS].get(access.hearing.id, _export_id(request))
+    job = await request.app[EXPORT_JOBS].get(access.hearing.id, _export_id(request))
     if job.state != "done" or job.path is None or not job.path.is_file():
         raise NotFound("the export's file is not ready")
     response = web.FileResponse(job.path)
@@ -105,7 +105,9 @@ def attach_exports(app: web.Application) -> None:
                 await registry.emit("export_progress", payload, sid)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        jobs = ExportJobs(database=app[DATABASE], settings=app[SETTINGS], notify=notify)
+        jobs = ExportJobs(
+            database=app[DATABASE], settings=app[SETTINGS], clock=app[CLOCK], notify=notify
+        )
         app[EXPORT_JOBS] = jobs
         try:
             yield
