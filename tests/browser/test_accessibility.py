@@ -47,6 +47,7 @@ async def violations(page: Page) -> list[dict[str, Any]]:
 
 async def assert_accessible(page: Page, screen: str, seen: list[str]) -> None:
     """Runs axe in the current language, then in the other one, and switches back."""
+    await page.wait_for_selector("#lang-switch[data-ready]", state="attached", timeout=15_000)
     for _ in range(2):
         language = await page.evaluate("document.documentElement.lang")
         blocking = [v for v in await violations(page) if v["impact"] in BLOCKING]

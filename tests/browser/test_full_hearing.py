@@ -52,6 +52,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 async def both_languages(page: Page, name: str) -> None:
     """Screenshot in the page's language, then in the other, and switch back."""
+    # the page's own language first (a click before that would be undone by its loading)
+    await page.wait_for_selector("#lang-switch[data-ready]", state="attached", timeout=15_000)
     for _ in range(2):
         language = await page.evaluate("document.documentElement.lang")
         await screenshot(page, f"full-{name}-{language}")

@@ -35,6 +35,7 @@ MEASURE = """() => {
 
 async def check_layout(page: Page, screen: str, size: str) -> None:
     """Checks the screen in the current language, then in the other, and switches back."""
+    await page.wait_for_selector("#lang-switch[data-ready]", state="attached", timeout=15_000)
     for _ in range(2):
         language = await page.evaluate("document.documentElement.lang")
         measured = await page.evaluate(MEASURE)

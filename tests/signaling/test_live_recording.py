@@ -11,7 +11,7 @@ import pytest
 
 from bench.synthetic import Clip, SyntheticParticipant, make_clip
 from hearing_server.settings import Settings
-from tests.support.api import ApiClient
+from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.waiting import until
 
 pytestmark = [pytest.mark.media, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -22,15 +22,10 @@ def clip() -> Clip:
     return make_clip(4.0)
 
 
-def most(peer: SyntheticParticipant, kind: str) -> int:
-    """Packets on the busiest incoming track of that kind (the other participant's)."""
-    return max((c.packets for c in peer.inbound.values() if c.kind == kind), default=0)
-
-
 async def more_video(peers: list[SyntheticParticipant], frames: int, what: str) -> None:
-    marks = [most(p, "video") for p in peers]
+    marks = [busiest(p, "video") for p in peers]
     await until(
-        lambda: all(most(p, "video") > m + frames for p, m in zip(peers, marks, strict=True)),
+        lambda: all(busiest(p, "video") > m + frames for p, m in zip(peers, marks, strict=True)),
         timeout_s=30, what=what,
     )  # fmt: skip
 
@@ -45,26 +40,9 @@ def _decode_errors(path: Path) -> str:
 async def test_in_session_is_recorded_and_logged(
     courtroom: dict[str, Any], clip: Clip, settings: Settings
 ) -> None:
-    api: ApiClient = courtroom["judge"]
-    hid = courtroom["hearing_id"]
-    judge_socket = courtroom["open_socket"]()
-    await judge_socket.connect()
-    party_socket = courtroom["open_socket"](as_party="plaintiff")
-    await party_socket.connect()
-    party_pid = courtroom["parties"]["plaintiff"]["participant_id"]
-    await judge_socket.call("admit", {"participant_id": party_pid})
-    await party_socket.wait_for("admitted")
-    peers = [SyntheticParticipant("judge", clip, slots=2), SyntheticParticipant("p", clip, slots=2)]
-    try:
-        for socket, peer in zip((judge_socket, party_socket), peers, strict=True):
-            reply = await socket.call("offer", {"sdp": await peer.offer()})
-            assert reply["ok"], reply
-            await peer.accept(reply["sdp"])
-        await until(lambda: all(most(p, k) > 30 for p in peers for k in ("audio", "video")),
-                    timeout_s=30, what="media both ways")  # fmt: skip
-        started = await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
-        assert started.status == 200
-        await judge_socket.wait_for("recording", lambda d: d["active"] is True)
+    async with judge_and_party_in_session(courtroom, clip) as hearing:
+        api, hid, peers = hearing.api, hearing.hearing_id, hearing.peers
+        judge_socket, party_pid = hearing.judge_socket, hearing.party_pid
         await more_video(peers, 45, "three seconds of recorded video")
         paused = await judge_socket.call("recording_pause", {"reason": "non_public_evidence"})
         assert paused["recording"]["state"] == "paused"
@@ -75,9 +53,6 @@ async def test_in_session_is_recorded_and_logged(
         closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
         assert closed.status == 200
         await judge_socket.wait_for("recording", lambda d: d["active"] is False)
-    finally:
-        for peer in peers:
-            await peer.close()
     log = (await api.get(f"/api/hearings/{hid}/events")).body
     assert log["intact"] is True
     kinds = [e["kind"] for e in log["events"]]

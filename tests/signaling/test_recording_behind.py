@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bench.synthetic import Clip, SyntheticParticipant, make_clip
+from bench.synthetic import Clip, make_clip
 from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.namespace import RECORDING_FILE_OPENER
 from tests.conftest import reset_shared_database
-from tests.support.api import ApiClient
+from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.clock import FakeClock
 from tests.support.disk_faults import StallingDisk
 from tests.support.waiting import until
@@ -57,62 +57,43 @@ def clip() -> Clip:
     return make_clip(4.0)
 
 
-def busiest(peer: SyntheticParticipant, kind: str) -> int:
-    return max((c.packets for c in peer.inbound.values() if c.kind == kind), default=0)
-
-
 async def test_a_writer_behind_alerts_the_judge_and_the_gap_is_logged(
     clip: Clip, courtroom: dict[str, Any], disk: StallingDisk
 ) -> None:
-    api: ApiClient = courtroom["judge"]
-    hid = courtroom["hearing_id"]
-    judge_socket = courtroom["open_socket"]()
-    await judge_socket.connect()
-    party_socket = courtroom["open_socket"](as_party="plaintiff")
-    await party_socket.connect()
-    party_pid = courtroom["parties"]["plaintiff"]["participant_id"]
-    await judge_socket.call("admit", {"participant_id": party_pid})
-    await party_socket.wait_for("admitted")
-    peers = [SyntheticParticipant("judge", clip, slots=2), SyntheticParticipant("p", clip, slots=2)]
-    try:
-        for socket, peer in zip((judge_socket, party_socket), peers, strict=True):
-            reply = await socket.call("offer", {"sdp": await peer.offer()})
-            assert reply["ok"], reply
-            await peer.accept(reply["sdp"])
-        await until(lambda: all(busiest(p, k) > 30 for p in peers for k in ("audio", "video")),
-                    timeout_s=30, what="media both ways")  # fmt: skip
-        started = await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
-        assert started.status == 200
-        await judge_socket.wait_for("recording", lambda d: d["state"] == "recording")
-
-        disk.stall()
-        stalled_at = time.monotonic()
-        alert = await judge_socket.wait_for(
-            "recording_alert", lambda d: d["kind"] == "behind", timeout_s=5
-        )
-        latency_s = time.monotonic() - stalled_at
-        assert alert["dropped_frames"] > 0
-        marks = [busiest(p, "video") for p in peers]
-        await until(
-            lambda: all(busiest(p, "video") > m + 30 for p, m in zip(peers, marks, strict=True)),
-            timeout_s=15, what="media flowing while the disk hangs",
-        )  # fmt: skip
-        disk.release()
-        gaps: list[dict[str, Any]] = []
-        deadline = time.monotonic() + 20
-        while not gaps:
-            assert time.monotonic() < deadline, "no queue_full gap logged"
-            await asyncio.sleep(0.2)  # a bounded poll of the log
-            events = (await api.get(f"/api/hearings/{hid}/events")).body["events"]
-            gaps = [e["payload"] for e in events if e["kind"] == "recording.gap"
-                    and e["payload"]["reason"] == "queue_full"]  # fmt: skip
-        closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
-        assert closed.status == 200
-        await judge_socket.wait_for("recording", lambda d: d["state"] == "stopped", timeout_s=20)
-    finally:
-        disk.release()
-        for peer in peers:
-            await peer.close()
+    async with judge_and_party_in_session(courtroom, clip) as hearing:
+        api, hid, peers = hearing.api, hearing.hearing_id, hearing.peers
+        judge_socket = hearing.judge_socket
+        try:
+            disk.stall()
+            stalled_at = time.monotonic()
+            alert = await judge_socket.wait_for(
+                "recording_alert", lambda d: d["kind"] == "behind", timeout_s=5
+            )
+            latency_s = time.monotonic() - stalled_at
+            assert alert["dropped_frames"] > 0
+            marks = [busiest(p, "video") for p in peers]
+            await until(
+                lambda: all(
+                    busiest(p, "video") > m + 30 for p, m in zip(peers, marks, strict=True)
+                ),
+                timeout_s=15, what="media flowing while the disk hangs",
+            )  # fmt: skip
+            disk.release()
+            gaps: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 20
+            while not gaps:
+                assert time.monotonic() < deadline, "no queue_full gap logged"
+                await asyncio.sleep(0.2)  # a bounded poll of the log
+                events = (await api.get(f"/api/hearings/{hid}/events")).body["events"]
+                gaps = [e["payload"] for e in events if e["kind"] == "recording.gap"
+                        and e["payload"]["reason"] == "queue_full"]  # fmt: skip
+            closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
+            assert closed.status == 200
+            await judge_socket.wait_for(
+                "recording", lambda d: d["state"] == "stopped", timeout_s=20
+            )
+        finally:
+            disk.release()
     print(json.dumps({"behind_alert_latency_s": round(latency_s, 3),
                       "dropped_frames_first_alert": alert["dropped_frames"]}))  # fmt: skip
     assert all(g["end_ms"] > g["start_ms"] for g in gaps)

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bench.synthetic import Clip, SyntheticParticipant, make_clip
+from bench.synthetic import Clip, make_clip
 from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.namespace import RECORDING_FILE_OPENER
 from tests.conftest import reset_shared_database
 from tests.recording.conftest import decode_errors
-from tests.support.api import ApiClient
+from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.clock import FakeClock
 from tests.support.disk_faults import SwitchableDisk
 from tests.support.waiting import until
@@ -57,10 +57,6 @@ async def server(
         await test_server.close()
 
 
-def busiest(peer: SyntheticParticipant, kind: str) -> int:
-    return max((c.packets for c in peer.inbound.values() if c.kind == kind), default=0)
-
-
 @pytest.fixture(scope="module")
 def clip() -> Clip:
     return make_clip(4.0)
@@ -69,26 +65,9 @@ def clip() -> Clip:
 async def test_disk_full_alerts_the_judge_and_the_hearing_goes_on(
     clip: Clip, courtroom: dict[str, Any], settings: Settings, disk: SwitchableDisk
 ) -> None:
-    api: ApiClient = courtroom["judge"]
-    hid = courtroom["hearing_id"]
-    judge_socket = courtroom["open_socket"]()
-    await judge_socket.connect()
-    party_socket = courtroom["open_socket"](as_party="plaintiff")
-    await party_socket.connect()
-    party_pid = courtroom["parties"]["plaintiff"]["participant_id"]
-    await judge_socket.call("admit", {"participant_id": party_pid})
-    await party_socket.wait_for("admitted")
-    peers = [SyntheticParticipant("judge", clip, slots=2), SyntheticParticipant("p", clip, slots=2)]
-    try:
-        for socket, peer in zip((judge_socket, party_socket), peers, strict=True):
-            reply = await socket.call("offer", {"sdp": await peer.offer()})
-            assert reply["ok"], reply
-            await peer.accept(reply["sdp"])
-        await until(lambda: all(busiest(p, k) > 30 for p in peers for k in ("audio", "video")),
-                    timeout_s=30, what="media both ways")  # fmt: skip
-        started = await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})
-        assert started.status == 200
-        await judge_socket.wait_for("recording", lambda d: d["state"] == "recording")
+    async with judge_and_party_in_session(courtroom, clip) as hearing:
+        api, hid, peers = hearing.api, hearing.hearing_id, hearing.peers
+        judge_socket, party_pid = hearing.judge_socket, hearing.party_pid
 
         before: list[dict[str, Any]] = []
 
@@ -142,9 +121,6 @@ async def test_disk_full_alerts_the_judge_and_the_hearing_goes_on(
         closed = await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
         assert closed.status == 200
         await judge_socket.wait_for("recording", lambda d: d["state"] == "stopped")
-    finally:
-        for peer in peers:
-            await peer.close()
     print(json.dumps({"alert_latency_s": round(alert_latency_s, 3),
                       "resume_after_free_s": round(resume_latency_s, 3)}))  # fmt: skip
 

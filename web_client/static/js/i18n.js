@@ -67,4 +67,5 @@ export function bindLanguageSwitch(onChange) {
     await loadLanguage(next);
     if (onChange) onChange();
   });
+  button.dataset.ready = "true"; // the page's language is loaded and the switch works
 }
