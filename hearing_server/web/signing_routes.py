@@ -49,9 +49,16 @@ async def _large_body(request: web.Request, max_bytes: int) -> dict[str, Any]:
         raise ValidationFailed("send the request body as application/json")
     if request.content_length is not None and request.content_length > max_bytes:
         raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
-    raw = await request.content.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+    # The whole body, however it arrives (a phone on a slow link sends it in many pieces;
+    # one read() returns only what has arrived so far).
+    pieces: list[bytes] = []
+    size = 0
+    while piece := await request.content.read(64 * 1024):
+        size += len(piece)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
+        pieces.append(piece)
+    raw = b"".join(pieces)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):

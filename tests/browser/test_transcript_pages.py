@@ -283,9 +283,10 @@ async def test_clicking_an_entry_plays_the_recording_from_that_moment(
     assert video_segment and audio_segment and following(segments, video_segment), segments
 
     await line.locator("button.play").click()
-    # What played, not a moment's state: a one-second segment ends (and pauses) quickly.
+    # What played, not a moment's state: a one-second segment ends (and pauses) quickly. The
+    # status is set once both the picture and the sound have started (the sound may be later).
     state = await poll(clerk, PLAYER_STATE, lambda s: s["video"]["played"] and s["audio"]["played"]
-                       and s["video"]["played"][1] > s["video"]["played"][0],
+                       and s["video"]["played"][1] > s["video"]["played"][0] and s["status"],
                        timeout_s=15, what="the recording playing")  # fmt: skip
     assert state["video"]["segment"] == str(video_segment["id"])  # the speaker's own picture
     assert state["audio"]["segment"] == str(audio_segment["id"])
