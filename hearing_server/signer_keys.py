@@ -3,9 +3,11 @@
 A party's browser registers its key (SPKI) as soon as it has a session; the key becomes usable
 for signing when the judge confirms the party's identity: the fingerprint (SHA-256 of the DER
 SPKI) is then written to the hearing's event log against the participant
-(``signer_key.bound``). A key registered after that confirmation stays unusable, and a key is
-usable only from the session that registered it. Judge and clerk are known by their staff
-sign-in, so their keys are bound at registration.
+(``signer_key.bound``). A key registered after that confirmation stays unusable (it is
+"waiting") until the judge or clerk checks the party's identity again and accepts that very key
+(a party who changed phone, or whose browser lost its key or session); and a key is usable only
+from the session that registered it. Judge and clerk are known by their staff sign-in, so their
+keys are bound at registration.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Forbidden, ValidationFailed
+from hearing_server.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from hearing_server.hearings import HearingAccess, get_hearing
 from hearing_server.models import STAFF_PARTICIPANT_ROLES, Hearing, Participant
 from hearing_server.principals import PartyPrincipal, Principal
@@ -34,6 +36,12 @@ MAX_SPKI_BYTES = 512
 SIGNING_ROLES = frozenset(
     {"judge", "clerk", "plaintiff", "defendant", "agent", "witness", "interpreter"}
 )
+
+
+class KeyNotWaiting(Conflict):
+    """No key of this participant is waiting for a second identity check (or not that one)."""
+
+    code = "key_not_waiting"
 
 
 class KeyRefused(Forbidden):
@@ -215,3 +223,65 @@ async def bound_keys(session: AsyncSession, hearing_id: int) -> dict[int, Signer
         )
     ).all()
     return {row.participant_id: row for row in rows}
+
+
+async def waiting_keys(session: AsyncSession, hearing_id: int) -> dict[int, str]:
+    """Confirmed parties whose newest key is unbound: participant id -> that key's fingerprint.
+
+    Their identity was confirmed before this key arrived, so only a second confirmation (by
+    the judge or clerk, ``bind_after_reconfirmation``) makes it a signing key."""
+    rows = (
+        await session.exec(
+            select(SignerKey, Participant)
+            .join(Participant, col(Participant.id) == col(SignerKey.participant_id))
+            .where(SignerKey.hearing_id == hearing_id)
+            .order_by(col(SignerKey.id))
+        )
+    ).all()
+    newest = {participant.id: (key, participant) for key, participant in rows}
+    return {
+        pid: key.fingerprint
+        for pid, (key, participant) in newest.items()
+        if pid is not None and key.bound_at is None and participant.identity_verified
+    }
+
+
+async def bind_after_reconfirmation(
+    session: AsyncSession,
+    access: HearingAccess,
+    participant_id: int,
+    fingerprint: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> SignerKey:
+    """The judge or clerk checked a confirmed party's identity again: bind their waiting key.
+
+    ``fingerprint`` names the key the party reads out from their screen, so that what the court
+    vouches for is that device's key and not whatever key arrived last."""
+    if access.participant is None or access.participant.role not in STAFF_PARTICIPANT_ROLES:
+        raise Forbidden("only the hearing's judge or clerk may accept a signing key")
+    hearing_id = access.hearing.id
+    assert hearing_id is not None
+    participant = await session.get(Participant, participant_id)
+    if participant is None or participant.hearing_id != hearing_id:
+        raise NotFound(f"participant {participant_id} is not in this hearing")
+    if participant.role in STAFF_PARTICIPANT_ROLES:
+        raise KeyNotWaiting("judge and clerk keys are bound by their staff sign-in")
+    if not participant.identity_verified:
+        raise KeyNotWaiting("confirm this participant's identity first (that binds their key)")
+    hearing = await get_hearing(session, hearing_id, lock=True)  # keys register under it too
+    key = (
+        await session.exec(
+            select(SignerKey)
+            .where(SignerKey.participant_id == participant_id)
+            .order_by(col(SignerKey.id).desc())
+        )
+    ).first()
+    if key is None or key.bound_at is not None or key.fingerprint != fingerprint:
+        raise KeyNotWaiting("this is not the participant's waiting key (it may have changed)")
+    await _bind(session, hearing, key, actor=actor, by="identity_reconfirmation", now=now)
+    await session.flush()
+    log.info("hearing %s participant %s: signer key %s bound after a second identity check",
+             hearing_id, participant_id, fingerprint[:16])  # fmt: skip
+    return key

@@ -43,7 +43,14 @@ from hearing_server.hearing_record import (
 from hearing_server.hearings import access_hearing, get_hearing
 from hearing_server.models import Participant
 from hearing_server.principals import Principal
-from hearing_server.signer_keys import parse_spki, signer_of, signing_key
+from hearing_server.signer_keys import (
+    bind_after_reconfirmation,
+    key_to_json,
+    parse_spki,
+    signer_of,
+    signing_key,
+    waiting_keys,
+)
 from hearing_server.signing_models import SigningRecord
 from signaling.transcript_live import publish
 from transcript.exceptions import TranscriptError
@@ -177,16 +184,48 @@ class SigningDesk:
         async with self.database.read() as session:
             record = await load_record(session, hearing_id, self.data_dir)
             decided = await current_records(session, record, transcript)
+            waiting = await waiting_keys(session, hearing_id)
         statuses = signing_statuses(record, decided)
         locked = transcript.state is not TranscriptState.DRAFTING
         return {
             "hearing_id": hearing_id,
             "transcript_state": transcript.state.value,
             "transcript_sha256": _signed_hash(transcript) if locked else None,
-            "signers": [s.to_json() for s in statuses],
+            "signers": [
+                {**s.to_json(), "waiting_key": waiting.get(s.participant.id or 0)} for s in statuses
+            ],
             "complete": locked and all(s.status != "pending" for s in statuses),
             "you": None if me is None else me.id,
         }
+
+    # -- keys waiting for a second identity check ---------------------------------------
+
+    async def bind_waiting_key(
+        self, principal: Principal, hearing_id: int, participant_id: int, fingerprint: str
+    ) -> dict[str, Any]:
+        """The judge or clerk accepts a confirmed party's new key (see ``signer_keys``)."""
+        room = await self.courtrooms.open(hearing_id)
+        async with room.lock:
+            async with self.database.write() as session:
+                access = await access_hearing(session, principal, hearing_id)
+                key = await bind_after_reconfirmation(
+                    session, access, participant_id, fingerprint,
+                    actor=principal.actor, now=self.clock.now(),
+                )  # fmt: skip
+                reply = key_to_json(key)
+        await self.announce(hearing_id)
+        return reply
+
+    async def announce(self, hearing_id: int) -> None:
+        """Send the courtroom the signing status (a key now waits, or no longer does)."""
+        room = await self.courtrooms.open(hearing_id)
+        async with room.lock:
+            await self._emit(room, await self._status(room.transcript, hearing_id, None))
+
+    async def _emit(self, room: Any, status: dict[str, Any]) -> None:
+        await self.courtrooms.emit(
+            "signing", {k: v for k, v in status.items() if k != "you"}, room.channel
+        )
 
     # -- manifests ---------------------------------------------------------------------
 
@@ -377,7 +416,5 @@ class SigningDesk:
                 )
                 await publish(self.courtrooms, room, "system", delta)
                 status["transcript_state"] = room.transcript.state.value
-        await self.courtrooms.emit(
-            "signing", {k: v for k, v in status.items() if k != "you"}, room.channel
-        )
+        await self._emit(room, status)
         return status

@@ -39,6 +39,7 @@ async def test_party_cannot_call_staff_endpoints(
         ("DELETE", f"/api/hearings/{hid}/participants/{pid}/invitation", None),
         ("POST", f"/api/hearings/{hid}/transitions", {"action": "open_lobby"}),
         ("GET", f"/api/hearings/{hid}/events", None),
+        ("POST", f"/api/hearings/{hid}/signer-keys/{pid}/bind", {"fingerprint": "0" * 64}),
     ]
     for method, path, body in attempts:
         reply = await party.request(method, path, body)

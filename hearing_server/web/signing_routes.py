@@ -88,7 +88,26 @@ async def register_key_route(request: web.Request) -> web.Response:
         key = await register_key(
             session, access, der, actor=principal.actor, now=request.app[CLOCK].now()
         )
+        waiting = (
+            key.bound_at is None
+            and access.participant is not None
+            and access.participant.identity_verified
+        )
+    if waiting:  # the judge's and clerk's signing panels show the key to accept
+        await desk(request).announce(hearing_id)
     return web.json_response({"key": key_to_json(key)}, status=201)
+
+
+@routes.post("/api/hearings/{hearing_id}/signer-keys/{participant_id}/bind")
+async def bind_waiting_key_route(request: web.Request) -> web.Response:
+    principal = current_principal(request)
+    hearing_id = path_id(request, "hearing_id")
+    participant_id = path_id(request, "participant_id")
+    fields = await _small_body(request)
+    fingerprint = _hex64(fields, "fingerprint")
+    fields.check()
+    key = await desk(request).bind_waiting_key(principal, hearing_id, participant_id, fingerprint)
+    return web.json_response({"key": key}, status=201)
 
 
 @routes.get("/api/hearings/{hearing_id}/signing")

@@ -251,14 +251,11 @@ class Transmitter:
 
     def _fast_send(self) -> Callable[[bytes], None] | None:
         dtls = self._dtls
-        connection: Connection = dtls.transport._connection
-        pair = connection._nominated.get(1)
+        pair = rtp_receive.plain_udp_pair(dtls)
         srtp = dtls._tx_srtp
-        if pair is None or srtp is None or type(pair.protocol) is not StunProtocol:
+        if pair is None or srtp is None or pair.protocol.transport is None:
             return None
         udp, address = pair.protocol.transport, pair.remote_addr
-        if udp is None:
-            return None
         connected = rtcdtlstransport.State.CONNECTED
 
         def send(data: bytes) -> None:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import aiortc.rtcdtlstransport as rtcdtlstransport
 import pylibsrtp
-from aioice.ice import StunProtocol
+from aioice.ice import CandidatePair, StunProtocol
 from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtp import RtpPacket
@@ -95,6 +95,14 @@ def detach(receiver: RTCRtpReceiver) -> None:
         shortcut.handlers.pop(receiver, None)
 
 
+def plain_udp_pair(dtls: RTCDtlsTransport) -> CandidatePair | None:
+    """The selected ICE pair when its socket is plain UDP (not TURN, not TCP), else None."""
+    pair: CandidatePair | None = dtls.transport._connection._nominated.get(1)
+    if pair is None or type(pair.protocol) is not StunProtocol:
+        return None
+    return pair
+
+
 class ReceiveShortcut:
     """One DTLS transport's socket callback, taking the packets of hooked receivers."""
 
@@ -116,10 +124,10 @@ class ReceiveShortcut:
     def install(cls, dtls: RTCDtlsTransport) -> ReceiveShortcut | None:
         if dtls._state is not rtcdtlstransport.State.CONNECTED or dtls._rx_srtp is None:
             return None
-        pair = dtls.transport._connection._nominated.get(1)
-        if pair is None or type(pair.protocol) is not StunProtocol:
+        pair = plain_udp_pair(dtls)
+        if pair is None:
             return None
-        protocol = pair.protocol
+        protocol: StunProtocol = pair.protocol
         return cls(dtls, protocol, protocol.datagram_received)
 
     @property

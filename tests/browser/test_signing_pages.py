@@ -138,3 +138,74 @@ async def test_parties_and_staff_sign_in_chromium_and_the_bundle_verifies(
     verified = await run_cli("verify", str(bundle))
     assert verified.returncode == 0, verified.stdout
     assert "VERIFIED" in verified.stdout
+
+
+async def test_a_party_on_a_new_phone_signs_once_the_judge_accepts_its_key(
+    browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any]
+) -> None:
+    """The plaintiff's identity is confirmed on one phone, which is then lost; they sign in on
+    another (a new invitation). That phone's key waits: its page shows a code to read out,
+    the judge's panel shows the same code with a button; once the judge accepts, it signs."""
+    judge_api: ApiClient = hearing_with_parties["judge"]
+    base = judge_api.base_url
+    hid = hearing_with_parties["hearing_id"]
+    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
+    p_id = plaintiff["participant"]["id"]
+    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
+                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    desk = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    judge = await page_watch.new_page(desk, "judge")
+    await staff_signs_in(judge, base, "judge", PASSWORDS["judge"])
+    await judge.goto(f"{base}/staff/hearings/{hid}/court")
+    first_phone = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
+    lost = await page_watch.new_page(first_phone, "first-phone")
+    await party_joins(lost, plaintiff["link"], "new-key-first-phone", account=None)
+    await judge.click(f"[data-confirm-identity='{p_id}']", timeout=15_000)
+    await judge.click(f"[data-admit='{p_id}']", timeout=15_000)
+    await expect(lost.locator("#screen-hearing")).to_be_visible(timeout=15_000)
+    await first_phone.close()
+
+    # Invitations are single-use: the court issues the plaintiff a new one for the new phone.
+    reissued = await judge_api.post(f"/api/hearings/{hid}/participants/{p_id}/invitation")
+    assert reissued.status == 201, reissued.body
+    second_phone = await browser.new_context(**phone(browser, "Pixel 7"), locale="en-US")
+    party = await page_watch.new_page(second_phone, "second-phone")
+    await party.goto(reissued.body["link"])
+    await party.click("#device-continue:not([disabled])", timeout=15_000)
+    await party.check("#rules-accept")
+    await party.click("#rules-continue")
+    await expect(party.locator("#screen-hearing")).to_be_visible(timeout=15_000)  # still admitted
+
+    await judge.click("#transcript-lock", timeout=15_000)  # (the clerk writes; none here)
+    status = await poll(judge, f"fetch('/api/hearings/{hid}/signing').then(r => r.json())",
+                        lambda s: any(x["waiting_key"] for x in s["signers"]),
+                        timeout_s=15, what="the second phone's key waiting")  # fmt: skip
+    waiting = next(s["waiting_key"] for s in status["signers"] if s["participant_id"] == p_id)
+    code = " ".join(waiting[i : i + 4] for i in range(0, 16, 4))
+    note = party.locator("#key-waiting-note")
+    await expect(note).to_contain_text(code, timeout=15_000)
+    await screenshot(party, "signing-new-phone-key-waiting-en")
+    accept = judge.locator(f"[data-accept-key='{p_id}']")
+    await expect(judge.locator(".signing-progress")).to_contain_text(code, timeout=15_000)
+    await screenshot(judge, "signing-judge-accepts-new-key-zh")
+    questions: list[str] = []
+
+    async def answer(dialog: Any) -> None:
+        questions.append(dialog.message)
+        await dialog.accept()
+
+    judge.on("dialog", answer)
+    await accept.click()
+    await expect(note).to_be_hidden(timeout=15_000)
+    await expect(accept).to_have_count(0)
+    assert len(questions) == 1 and code in questions[0], questions
+    assert "SHA-256" in await sign_on(party, "signing-new-phone")
+    log = (await judge_api.get(f"/api/hearings/{hid}/events")).body["events"]
+    bound = [e["payload"] for e in log if e["kind"] == "signer_key.bound"]
+    assert {"participant_id": p_id, "fingerprint": waiting,
+            "by": "identity_reconfirmation"} in bound  # fmt: skip
+    signed = [e for e in log if e["kind"] == "transcript.signature_added"]
+    assert len(signed) == 1, signed
+    for context in (desk, second_phone):
+        await context.close()
+    assert page_watch.problems == []

@@ -110,6 +110,11 @@ class SignaturePad extends EventTarget {
   }
 }
 
+// The first 64 bits of a key's fingerprint, in groups of four: short enough to read aloud.
+export function keyCode(fingerprint) {
+  return fingerprint.slice(0, 16).match(/.{4}/g).join(" ");
+}
+
 function statusText(signer) {
   if (signer.status === "signed") return t("signing.status_signed", { time: formatTime(signer.at) });
   if (signer.status === "refused") return t("signing.status_refused", { reason: signer.reason });
@@ -121,6 +126,7 @@ function statusText(signer) {
 export function mountSigning({ courtroom, hearingId, participantId, role, root, feed, openCorrections, staff }) {
   const panel = { key: null, status: null, manifest: null, busy: false };
   const maySign = SIGNING_ROLES.includes(role);
+  const mayAcceptKeys = staff && (role === "judge" || role === "clerk");
   const title = textKey("signing.title", "h2", "");
   title.id = "signing-title";
   title.tabIndex = -1;
@@ -138,6 +144,13 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
   correct.addEventListener("click", () => openCorrections?.());
   reading.append(readTitle, transcriptList, correct);
   reading.hidden = !feed;
+
+  // This device's key arrived after the party's identity was confirmed: it waits for a second
+  // identity check, and the party reads its code to the judge.
+  const keyNote = element("p", "notice key-waiting");
+  keyNote.id = "key-waiting-note";
+  keyNote.setAttribute("role", "status");
+  keyNote.hidden = true;
 
   const pad = element("section", "signing-pad");
   const padLabel = textKey("signing.draw", "label", "");
@@ -194,7 +207,7 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
   error.setAttribute("role", "alert");
   error.hidden = true;
 
-  root.replaceChildren(title, summary, progress, reading, pad, review, refusal, done, error);
+  root.replaceChildren(title, summary, progress, reading, keyNote, pad, review, refusal, done, error);
 
   function fact(list, key, value) {
     const dt = textKey(key, "dt", "");
@@ -242,10 +255,14 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
         const item = element("li", `signer status-${signer.status}`);
         item.dataset.participant = String(signer.participant_id);
         item.append(element("strong", "", `${signer.name} (${t(`role.${signer.role}`)})`), " ", statusText(signer));
+        if (signer.waiting_key) item.append(" ", waitingKey(signer));
         return item;
       }),
     );
     renderTranscript();
+    const waiting = mine?.waiting_key;
+    keyNote.hidden = !(locked && waiting && panel.key?.fingerprint === waiting && mine.status === "pending");
+    if (!keyNote.hidden) keyNote.textContent = t("signing.key_waiting_you", { code: keyCode(waiting) });
     if (!locked || !maySign || !mine) {
       step(null);
       reading.hidden = true;
@@ -269,6 +286,32 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
       fact(doneFacts, "signing.time", formatTime(mine.at));
     }
     step("done");
+  }
+
+  function waitingKey(signer) {
+    const box = element("span", "key-waiting", t("signing.key_waiting", { code: keyCode(signer.waiting_key) }));
+    if (!mayAcceptKeys) return box;
+    const accept = textKey("signing.accept_key", "button", "");
+    accept.type = "button";
+    accept.dataset.acceptKey = String(signer.participant_id);
+    accept.setAttribute("aria-label", `${t("signing.accept_key")}: ${signer.name}`);
+    accept.addEventListener("click", async () => {
+      const question = t("signing.accept_key_confirm", { name: signer.name, code: keyCode(signer.waiting_key) });
+      if (!window.confirm(question)) return;
+      error.hidden = true;
+      accept.disabled = true;
+      try {
+        await api("POST", `/api/hearings/${hearingId}/signer-keys/${signer.participant_id}/bind`, {
+          fingerprint: signer.waiting_key,
+        });
+        refresh();
+      } catch (err) {
+        fail(err);
+        accept.disabled = false;
+      }
+    });
+    box.append(" ", accept);
+    return box;
   }
 
   async function refresh() {
@@ -360,6 +403,7 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
   if (maySign) {
     ensureSignerKey(hearingId, participantId).then((key) => {
       panel.key = key;
+      render();
     }, fail);
   }
   refresh();
