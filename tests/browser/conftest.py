@@ -6,11 +6,14 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+
+from tests.support.api import ApiClient
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("HEARING_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
@@ -123,3 +126,24 @@ async def staff_signs_in(page: Page, base: str, username: str, password: str) ->
     assert focused["type"] == "submit" and focused["outline"] != "none", focused
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{base}/staff", timeout=15_000)
+
+
+@dataclass(frozen=True)
+class Lobby:
+    """A hearing (from ``hearing_with_parties``) whose lobby the judge has opened."""
+
+    judge_api: ApiClient
+    base: str
+    hearing_id: int
+    invitations: dict[str, Any]
+
+    def pid(self, role: str) -> int:
+        return int(self.invitations[role]["participant"]["id"])
+
+
+async def open_lobby(hearing_with_parties: dict[str, Any]) -> Lobby:
+    judge_api: ApiClient = hearing_with_parties["judge"]
+    hid: int = hearing_with_parties["hearing_id"]
+    opened = await judge_api.post(f"/api/hearings/{hid}/transitions", {"action": "open_lobby"})
+    assert opened.status == 200, opened.body
+    return Lobby(judge_api, judge_api.base_url, hid, hearing_with_parties["invitations"])

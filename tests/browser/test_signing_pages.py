@@ -12,10 +12,16 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
+from tests.browser.conftest import (
+    PageWatch,
+    open_lobby,
+    phone,
+    poll,
+    screenshot,
+    staff_signs_in,
+)
 from tests.browser.test_courtroom_e2e import party_joins
 from tests.conftest import PASSWORDS
-from tests.support.api import ApiClient
 from tests.support.processes import run_cli
 
 pytestmark = [
@@ -61,14 +67,9 @@ async def test_parties_and_staff_sign_in_chromium_and_the_bundle_verifies(
     browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any],
     tmp_path: Path, settings: Any,
 ) -> None:  # fmt: skip
-    judge_api: ApiClient = hearing_with_parties["judge"]
-    base = judge_api.base_url
-    hid = hearing_with_parties["hearing_id"]
-    invitations = hearing_with_parties["invitations"]
-    p_id = invitations["plaintiff"]["participant"]["id"]
-    d_id = invitations["defendant"]["participant"]["id"]
-    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
-                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    lobby = await open_lobby(hearing_with_parties)
+    base, hid, invitations = lobby.base, lobby.hearing_id, lobby.invitations
+    p_id, d_id = lobby.pid("plaintiff"), lobby.pid("defendant")
 
     desk = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
     contexts = [await browser.new_context(**desk) for _ in range(2)]
@@ -146,13 +147,9 @@ async def test_a_party_on_a_new_phone_signs_once_the_judge_accepts_its_key(
     """The plaintiff's identity is confirmed on one phone, which is then lost; they sign in on
     another (a new invitation). That phone's key waits: its page shows a code to read out,
     the judge's panel shows the same code with a button; once the judge accepts, it signs."""
-    judge_api: ApiClient = hearing_with_parties["judge"]
-    base = judge_api.base_url
-    hid = hearing_with_parties["hearing_id"]
-    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
-    p_id = plaintiff["participant"]["id"]
-    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
-                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    lobby = await open_lobby(hearing_with_parties)
+    judge_api, base, hid = lobby.judge_api, lobby.base, lobby.hearing_id
+    plaintiff, p_id = lobby.invitations["plaintiff"], lobby.pid("plaintiff")
     desk = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     judge = await page_watch.new_page(desk, "judge")
     await staff_signs_in(judge, base, "judge", PASSWORDS["judge"])

@@ -11,11 +11,17 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from hearing_server.settings import Settings
-from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
+from tests.browser.conftest import (
+    PageWatch,
+    open_lobby,
+    phone,
+    poll,
+    screenshot,
+    staff_signs_in,
+)
 from tests.browser.test_accessibility import BLOCKING, violations
 from tests.browser.test_courtroom_e2e import party_joins
 from tests.conftest import PASSWORDS
-from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient
 
@@ -55,13 +61,9 @@ async def no_blocking_violations(page: Page, screen: str) -> None:
 async def test_clerk_types_party_corrects_clerk_accepts(
     browser: Browser, page_watch: PageWatch, hearing_with_parties: dict[str, Any]
 ) -> None:
-    judge_api: ApiClient = hearing_with_parties["judge"]
-    base = judge_api.base_url
-    hid = hearing_with_parties["hearing_id"]
-    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
-    p_id = plaintiff["participant"]["id"]
-    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
-                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    lobby = await open_lobby(hearing_with_parties)
+    judge_api, base, hid = lobby.judge_api, lobby.base, lobby.hearing_id
+    plaintiff, p_id = lobby.invitations["plaintiff"], lobby.pid("plaintiff")
     judge = SocketClient(base, hid, cookie=f"hs_staff={judge_api.cookie('hs_staff')}")
     await judge.connect()
 
@@ -212,13 +214,9 @@ async def test_clicking_an_entry_plays_the_recording_from_that_moment(
     hearing_with_parties: dict[str, Any],
     clock: FakeClock,
 ) -> None:
-    judge_api: ApiClient = hearing_with_parties["judge"]
-    base = judge_api.base_url
-    hid = hearing_with_parties["hearing_id"]
-    plaintiff = hearing_with_parties["invitations"]["plaintiff"]
-    p_id = plaintiff["participant"]["id"]
-    assert (await judge_api.post(f"/api/hearings/{hid}/transitions",
-                                 {"action": "open_lobby"})).status == 200  # fmt: skip
+    lobby = await open_lobby(hearing_with_parties)
+    judge_api, base, hid = lobby.judge_api, lobby.base, lobby.hearing_id
+    plaintiff, p_id = lobby.invitations["plaintiff"], lobby.pid("plaintiff")
     judge = SocketClient(base, hid, cookie=f"hs_staff={judge_api.cookie('hs_staff')}")
     await judge.connect()
     party_ctx = await browser.new_context(**phone(browser, "Pixel 7"), locale="zh-CN")
