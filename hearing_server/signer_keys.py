@@ -21,7 +21,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.eventlog import append_event
@@ -33,6 +33,9 @@ from hearing_server.signing_models import SignerKey
 
 log = logging.getLogger(__name__)
 MAX_SPKI_BYTES = 512
+# Keys one seat may register in a hearing (each is logged): a phone or two, reloads, a new
+# phone; more is a misbehaving client filling the hearing's log.
+MAX_KEYS_PER_SEAT = 12
 SIGNING_ROLES = frozenset(
     {"judge", "clerk", "plaintiff", "defendant", "agent", "witness", "interpreter"}
 )
@@ -42,6 +45,10 @@ class KeyNotWaiting(Conflict):
     """No key of this participant is waiting for a second identity check (or not that one)."""
 
     code = "key_not_waiting"
+
+
+class TooManyKeys(Conflict):
+    code = "too_many_keys"
 
 
 class KeyRefused(Forbidden):
@@ -133,6 +140,16 @@ async def register_key(
     if existing is not None:
         return existing
     hearing = await get_hearing(session, access.hearing.id, lock=True)
+    registered = (
+        await session.exec(
+            select(func.count()).where(col(SignerKey.participant_id) == participant.id)
+        )
+    ).one()
+    if registered >= MAX_KEYS_PER_SEAT:
+        raise TooManyKeys(
+            f"{registered} signing keys are already registered for you in this hearing;"
+            " ask the court"
+        )
     key = SignerKey(
         hearing_id=access.hearing.id, participant_id=participant.id, fingerprint=fingerprint,
         spki_der=der, session_kind=ref.kind, session_id=ref.session_id, registered_at=now,

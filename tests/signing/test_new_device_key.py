@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from hearing_server.signer_keys import MAX_KEYS_PER_SEAT
 from tests.signing.conftest import Signer, SigningRoom
 from tests.signing.phones import PhoneKey
 from tests.support.api import ApiClient, Reply
@@ -101,3 +102,17 @@ async def test_a_new_key_signs_after_a_second_identity_check(
     report = verify_bundle(out)
     assert report.failures == [], report.failures
     assert any(new_phone.key.fingerprint[:16] in line for line in report.lines), report.lines
+
+
+async def test_a_seat_registers_a_bounded_number_of_keys(signing_room: SigningRoom) -> None:
+    room, hid = signing_room, signing_room.hearing_id
+    plaintiff = room.signers["plaintiff"]
+    path = f"/api/hearings/{hid}/signer-key"
+    for _ in range(MAX_KEYS_PER_SEAT - 1):  # the fixture registered the first
+        assert (await plaintiff.api.post(path, {"public_key": PhoneKey().spki_b64})).status == 201
+    before = await _event_count(room)
+    refused = await plaintiff.api.post(path, {"public_key": PhoneKey().spki_b64})
+    assert (refused.status, refused.error_code) == (409, "too_many_keys"), refused.body
+    assert await _event_count(room) == before
+    again = await plaintiff.api.post(path, {"public_key": plaintiff.key.spki_b64})
+    assert again.status == 201 and again.body["key"]["bound"] is True  # known keys still answer
