@@ -48,7 +48,7 @@ async def _database_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.effective_database_url)
-    await database.create_schema()
+    await database.create_schema(now=app[CLOCK].now())
     app[DATABASE] = database
     log.info("database ready: %s", database.engine.url.render_as_string(hide_password=True))
     try:

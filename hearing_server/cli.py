@@ -201,7 +201,7 @@ def _read_password() -> str:
 async def _with_database(settings: Settings) -> Database:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.effective_database_url)
-    await database.create_schema()
+    await database.create_schema(now=SystemClock().now())
     return database
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,11 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server import signing_models  # noqa: F401  (its tables join the schema)
+from hearing_server import schema, signing_models  # noqa: F401  (their tables join the schema)
 from hearing_server.exceptions import ConfigError
 from hearing_server.models import metadata
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,6 +29,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (its online backup API)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 class Database:
@@ -36,16 +49,39 @@ class Database:
             raise ConfigError(f"invalid database URL: {exc}") from None
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._sqlite_path: Path | None = None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._sqlite_path = Path(parsed.database)
+            self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock()
 
-    async def create_schema(self) -> None:
+    async def create_schema(
+        self,
+        *,
+        now: datetime,
+        target: int = schema.SCHEMA_VERSION,
+        steps: Mapping[int, schema.Step] = schema.MIGRATIONS,
+    ) -> schema.Prepared:
+        """Create or migrate the schema to this server's version (see ``schema``)."""
+        if self.is_sqlite and self._sqlite_path is not None:
+            async with self.engine.connect() as connection:
+                found = await connection.run_sync(schema.found_version)
+            if found is not None and found < target:
+                backup = self._sqlite_path.with_name(
+                    f"{self._sqlite_path.name}.schema-v{found}.bak"
+                )
+                await asyncio.to_thread(_copy_sqlite, self._sqlite_path, backup)
+                log.info("database schema: copied the version %d database to %s", found, backup)
         async with self.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+            prepared = await connection.run_sync(
+                lambda sync: schema.prepare(sync, now=now, target=target, steps=steps)
+            )
+        if prepared.found != prepared.version:
+            log.info("database schema: version %s -> %s", prepared.found, prepared.version)
+        return prepared
 
     async def drop_schema(self) -> None:
         async with self.engine.begin() as connection:
