@@ -195,17 +195,22 @@ async def test_clerk_types_party_corrects_clerk_accepts(
     assert page_watch.problems == []
 
 
-PLAYER_STATE = """() => {
-  const span = (media) =>
-    media.played.length ? [media.played.start(0), media.played.end(0)] : null;
-  const video = document.querySelector("#transcript-panel video");
-  const audio = document.querySelector("#transcript-panel audio");
-  return {
-    video: { hidden: video.hidden, played: span(video), segment: video.dataset.segment || null },
-    audio: { played: span(audio), segment: audio.dataset.segment || null },
-    status: document.querySelector("#transcript-panel .play-status").textContent,
-  };
+# Every start of playback, as it happens (a one-second segment may be over, and the player on
+# to the next, before a poll of the elements' state would see it).
+RECORD_PLAYS = """() => {
+  window.playLog = [];
+  const panel = document.querySelector("#transcript-panel");
+  for (const media of panel.querySelectorAll("video, audio")) {
+    media.addEventListener("playing", () => window.playLog.push({
+      kind: media.tagName.toLowerCase(), segment: media.dataset.segment, at: media.currentTime,
+    }));
+  }
 }"""
+PLAYER_STATE = """() => ({
+  plays: window.playLog,
+  videoHidden: document.querySelector("#transcript-panel video").hidden,
+  status: document.querySelector("#transcript-panel .play-status").textContent,
+})"""
 
 
 async def test_clicking_an_entry_plays_the_recording_from_that_moment(
@@ -280,23 +285,29 @@ async def test_clicking_an_entry_plays_the_recording_from_that_moment(
     video_segment, audio_segment = covering(segments, "video"), covering(segments, "audio")
     assert video_segment and audio_segment and following(segments, video_segment), segments
 
+    await clerk.evaluate(RECORD_PLAYS)
     await line.locator("button.play").click()
-    # What played, not a moment's state: a one-second segment ends (and pauses) quickly. The
-    # status is set once both the picture and the sound have started (the sound may be later).
-    state = await poll(clerk, PLAYER_STATE, lambda s: s["video"]["played"] and s["audio"]["played"]
-                       and s["video"]["played"][1] > s["video"]["played"][0] and s["status"],
+
+    def first(plays: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+        return next((p for p in plays if p["kind"] == kind), None)
+
+    # The status is set once both the picture and the sound have started.
+    state = await poll(clerk, PLAYER_STATE, lambda s: first(s["plays"], "video")
+                       and first(s["plays"], "audio") and s["status"],
                        timeout_s=15, what="the recording playing")  # fmt: skip
-    assert state["video"]["segment"] == str(video_segment["id"])  # the speaker's own picture
-    assert state["audio"]["segment"] == str(audio_segment["id"])
-    assert not state["video"]["hidden"]
+    video_play, audio_play = first(state["plays"], "video"), first(state["plays"], "audio")
+    assert video_play and audio_play
+    assert video_play["segment"] == str(video_segment["id"]), state  # the speaker's own picture
+    assert audio_play["segment"] == str(audio_segment["id"]), state
+    assert not state["videoHidden"]
     video_from = (offset - video_segment["start_ms"]) / 1000
     audio_from = (offset - audio_segment["start_ms"]) / 1000
-    assert abs(state["video"]["played"][0] - video_from) < 0.25, (state, video_from)
-    assert abs(state["audio"]["played"][0] - audio_from) < 0.25, (state, audio_from)
+    assert abs(video_play["at"] - video_from) < 0.25, (state, video_from)
+    assert abs(audio_play["at"] - audio_from) < 0.25, (state, audio_from)
     assert state["status"] == "Playing the recording."
     # At the segment's end the next one of the same person follows.
-    after = following(segments, video_segment)  # listed before the click: the player has it
-    await poll(clerk, PLAYER_STATE, lambda s: s["video"]["segment"] == str(after[0]["id"]),
+    after = str(following(segments, video_segment)[0]["id"])  # listed before the click
+    await poll(clerk, PLAYER_STATE, lambda s: any(p["segment"] == after for p in s["plays"]),
                timeout_s=15, what="playback going on into the next segment")  # fmt: skip
     await screenshot(clerk, "transcript-clerk-playing-en")
 
