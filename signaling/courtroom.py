@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,9 +20,10 @@ from hearing_server.clock import Clock
 from hearing_server.db import Database
 from hearing_server.eventlog import append_event, load_events
 from hearing_server.hearings import get_hearing
+from signaling.court_messages import MessageBoard
 from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
 from signaling.quality import QualityBoard
-from signaling.room import Change, RoomState
+from signaling.room import Change, Event, RoomState
 from signaling.transcript_live import new_transcript, rebuild_transcript
 from transcript.model import Transcript
 
@@ -42,6 +43,7 @@ class Courtroom:
     sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
     quality: QualityBoard = field(default_factory=QualityBoard)  # for the staff's console
+    messages: MessageBoard = field(default_factory=MessageBoard)
     # When the hearing's recording first started (the origin of the hearing timeline), once known.
     timeline_origin: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -132,14 +134,7 @@ class CourtroomRegistry:
         Called with ``room.lock`` held, so log order and broadcast order match the room's."""
         if change.delta is None:
             return
-        if change.events:
-            now = self.clock.now()
-            async with self.database.write() as session:
-                hearing = await get_hearing(session, room.hearing_id, lock=True)
-                for kind, payload in change.events:
-                    await append_event(
-                        session, hearing, actor=actor, kind=kind, payload=payload, at=now
-                    )
+        await self.log(room, actor, change.events)
         await self.emit("room_update", change.delta, room.channel)
         await self.emit("room", room.state.snapshot(), room.channel)
         if "stage" in change.delta:
@@ -149,6 +144,19 @@ class CourtroomRegistry:
             stage = {"stage": change.delta["stage"], "previous": previous,
                      "version": change.delta["version"]}  # fmt: skip
             await self.emit("stage", stage, room.channel)
+
+    async def log(self, room: Courtroom, actor: str, events: Iterable[Event]) -> None:
+        """Append events to the hearing's log in one transaction (``room.lock`` held)."""
+        events = list(events)
+        if not events:
+            return
+        now = self.clock.now()
+        async with self.database.write() as session:
+            hearing = await get_hearing(session, room.hearing_id, lock=True)
+            for kind, payload in events:
+                await append_event(
+                    session, hearing, actor=actor, kind=kind, payload=payload, at=now
+                )
 
     async def sweep_once(self) -> list[tuple[int, int]]:
         """Drop whoever stayed away past the grace period; returns (hearing, participant)."""

@@ -411,9 +411,34 @@ class QualityReport:
         return cls(float(loss), rtt)
 
 
+MAX_COURT_MESSAGE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class CourtMessage:
+    """A short written message: staff to everyone (``to`` absent) or to one participant; anyone
+    else to the court (the judge and clerk; ``to`` must be absent). See court_messages.py."""
+
+    EVENT: ClassVar[str] = "message"
+    text: str
+    to: int | None
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        text = _record_text(data, "text", max_chars=MAX_COURT_MESSAGE_CHARS)
+        assert text is not None
+        if data.get("to") is None:
+            return cls(text.strip(), None)
+        try:
+            return cls(text.strip(), _participant_id({"participant_id": data["to"]}))
+        except BadMessage:
+            raise BadMessage("to must be absent, null or a participant id") from None
+
+
 Message = (
     Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
     | SetStage | AcceptRules | Leave | TranscriptMessage | RecordingMessage | QualityReport
+    | CourtMessage
 )  # fmt: skip
 
 _MESSAGE_TYPES: tuple[type[Message], ...] = (
@@ -430,6 +455,7 @@ PARSERS.update({cls.EVENT: cls.from_wire for cls in TRANSCRIPT_MESSAGES})
 PARSERS[RecordingPause.EVENT] = RecordingPause.from_wire
 PARSERS[RecordingResume.EVENT] = RecordingResume.from_wire
 PARSERS[QualityReport.EVENT] = QualityReport.from_wire
+PARSERS[CourtMessage.EVENT] = CourtMessage.from_wire
 
 
 def parse_message(event: str, data: Any) -> Message:

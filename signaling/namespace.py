@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from hearing_server.clock import iso_utc
 from hearing_server.exceptions import HearingServerError
 from hearing_server.hearing_state import HearingState, Transition
 from hearing_server.hearings import access_hearing
@@ -205,7 +206,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 return {"room": room.state.snapshot(), "you": me, "ice_servers": self._ice(me),
                         "transcript": transcript_live.transcript_for(room, me),
                         "recording": self.app[RECORDINGS].status(room.hearing_id),
-                        "quality": self._quality_for(room, me)}  # fmt: skip
+                        "quality": self._quality_for(room, me),
+                        "messages": room.messages.visible_to(me)}  # fmt: skip
             if isinstance(message, m.TRANSCRIPT_MESSAGES):
                 return await transcript_live.handle(
                     self.courtrooms, room, me, info["actor"], message
@@ -216,6 +218,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 return await self._recording(room, me, message)
             if isinstance(message, m.QualityReport):
                 return await self._quality(room, me, message)
+            if isinstance(message, m.CourtMessage):
+                return await self._message(room, me, info["actor"], message)
             change = await self._act(room, me, message)
             await self.courtrooms.record(room, info["actor"], change)
             if isinstance(message, m.ConfirmIdentity) and change.events:
@@ -233,6 +237,21 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         else:
             await control.resume(room.hearing_id)
         return {"recording": control.status(room.hearing_id)}
+
+    async def _message(
+        self, room: Courtroom, me: int, actor: str, message: m.CourtMessage
+    ) -> dict[str, Any]:
+        """Logged first, then delivered to its recipients' current sockets."""
+        delivery = room.messages.send(
+            room.state, me, message, now_s=self.courtrooms.now_s(),
+            at=iso_utc(self.app[CLOCK].now()),
+        )  # fmt: skip
+        await self.courtrooms.log(room, actor, [delivery.event])
+        for pid in sorted(delivery.recipients):
+            sid = room.sids.get(pid)
+            if sid is not None:
+                await self.emit("message", delivery.wire, to=sid)
+        return {"message": delivery.wire}
 
     def _quality_for(self, room: Courtroom, me: int) -> list[dict[str, Any]]:
         return room.quality.to_wire() if room.state.member(me).role in STAFF_ROLES else []

@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import PageWatch, phone, poll, screenshot
 from tests.support.api import ApiClient
+from tests.support.sockets import SocketClient
 
 pytestmark = [
     pytest.mark.browser,
@@ -85,11 +86,31 @@ async def test_parties_join_from_phones(
     for page in (pixel, iphone):
         await poll(page, LOBBY_COUNT, lambda n: n == 2, timeout_s=10, what="both in the lobby")
         assert await page.evaluate("window.hearingCall.pc === null")
+    # Messages: the judge's notice reaches the waiting room; a party writes to the court only.
+    court = SocketClient(judge.base_url, hid, cookie=f"hs_staff={judge.cookie('hs_staff')}")
+    await court.connect()
+    notice = await court.call("message", {"text": "十分钟后开庭，请耐心等候。"})
+    assert notice["ok"] is True, notice
+    messages = "#messages-panel [data-message]"
+    for page in (pixel, iphone):
+        await expect(page.locator(messages)).to_contain_text("十分钟后开庭", timeout=10_000)
+    await iphone.fill("#message-text", "我听不到审判员的声音。")
+    await iphone.click("#messages-panel button[type=submit]")
+    asked = await court.wait_for("message", lambda m: m["audience"] == "court")
+    assert asked["text"] == "我听不到审判员的声音。"
+    assert asked["from"]["participant_id"] == defendant["participant"]["id"]
+    await expect(iphone.locator(messages)).to_have_count(2, timeout=10_000)
+    await expect(iphone.locator("#message-text")).to_have_value("")
+    await screenshot(iphone, "party-iphone13-zh-lobby-messages")
+    await expect(pixel.locator(messages)).to_have_count(1)  # not the other party's message
+    await court.close()
+
     # The transport drops: the banner says so, and goes once Socket.IO has reconnected.
     await pixel.evaluate("window.hearingCall.socket.io.engine.close()")
     await expect(pixel.locator("#reconnecting")).to_be_visible(timeout=5_000)
     await expect(pixel.locator("#reconnecting")).to_be_hidden(timeout=15_000)
     await poll(pixel, LOBBY_COUNT, lambda n: n == 2, timeout_s=10, what="back in the lobby")
+    await expect(pixel.locator(messages)).to_contain_text("十分钟后开庭")  # still there
 
     for context in (pixel_ctx, iphone_ctx):
         await context.close()

@@ -14,6 +14,7 @@ from signaling.ice import ice_servers_for, turn_credentials
 from signaling.messages import (
     EVENTS,
     Admit,
+    CourtMessage,
     IceCandidate,
     Join,
     Mute,
@@ -36,6 +37,9 @@ GOOD = [
      IceCandidate("candidate:1 1 udp 1 10.0.0.1 9 typ host", None, None)),
     ("ice_candidate", {"candidate": "c", "sdp_mid": "0", "sdp_mline_index": 0},
      IceCandidate("c", "0", 0)),
+    ("message", {"text": " 十分钟后开庭 "}, CourtMessage("十分钟后开庭", None)),
+    ("message", {"text": "Please unmute", "to": 7}, CourtMessage("Please unmute", 7)),
+    ("message", {"text": "x" * 500, "to": None}, CourtMessage("x" * 500, None)),
 ]  # fmt: skip
 
 
@@ -72,6 +76,12 @@ BAD = [
     ("ice_candidate", {"candidate": "c", "sdp_mline_index": True}, "sdp_mline_index"),
     ("offer", {"sdp": "€" * 22_000}, "larger than"),  # 66 KB in UTF-8
     ("join", {"x": float("nan")}, "plain JSON"),
+    ("message", {}, "text must be a non-empty string"),
+    ("message", {"text": "   "}, "text must be a non-empty string"),
+    ("message", {"text": "x" * 501}, "longer than 500"),
+    ("message", {"text": "hi", "to": "7"}, "to must be"),
+    ("message", {"text": "hi", "to": 0}, "to must be"),
+    ("message", {"text": "hi", "to": True}, "to must be"),
 ]
 
 

@@ -42,6 +42,7 @@ export class Courtroom extends EventTarget {
     this.mediaWanted = false;
     this.negotiating = false;
     this.quality = new Map(); // participant id -> last level (staff only receive these)
+    this.messages = new Map(); // message id -> written message (court_messages.js)
     this.lostSeen = null; // inbound packet counters at the last quality report
     this.recording = null; // {state, active, reason} of the hearing's recording
   }
@@ -69,6 +70,7 @@ export class Courtroom extends EventTarget {
     this.socket.on("removed", () => this.end("removed"));
     this.socket.on("denied", () => this.end("denied"));
     this.socket.on("quality", (quality) => this.setQuality([quality]));
+    this.socket.on("message", (message) => this.addMessages([message]));
     this.socket.on("hearing_state", (change) => this.emit("hearing-state", change));
     this.socket.on("recording", (status) => this.setRecording(status));
     this.socket.on("recording_alert", (alert) => this.emit("recording-alert", alert));
@@ -92,6 +94,8 @@ export class Courtroom extends EventTarget {
     this.me = reply.you;
     this.iceServers = reply.ice_servers;
     this.setQuality(reply.quality || []);
+    this.messages.clear(); // the server's list is whole (its numbering restarts with it)
+    this.addMessages(reply.messages || []);
     if (reply.recording) this.setRecording(reply.recording);
     this.emit("connected");
     this.setRoom(reply.room);
@@ -102,6 +106,15 @@ export class Courtroom extends EventTarget {
     const reply = await this.socket.emitWithAck(event, data);
     if (!reply.ok) this.emit("server-error", reply.error);
     return reply;
+  }
+
+  addMessages(list) {
+    for (const message of list) this.messages.set(message.id, message);
+    this.emit("messages", this.messageList());
+  }
+
+  messageList() {
+    return [...this.messages.values()].sort((a, b) => a.id - b.id);
   }
 
   setRecording(status) {

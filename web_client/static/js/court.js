@@ -1,6 +1,7 @@
 // The judge's courtroom console: state, lobby admission, participants, stages, videos.
 import { api, describeError } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
+import { mountMessages } from "/static/js/court_messages.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 import { mountExports, renderExports } from "/static/js/exports_panel.js";
 import { mountRecordingControls, mountRecordingIndicator } from "/static/js/recording_status.js";
@@ -221,6 +222,7 @@ async function main() {
     page.recordingIndicator?.refresh();
     page.recordingControls?.refresh();
     page.signing?.refresh();
+    page.messages?.refresh();
   });
   renderState();
   renderTimer();
@@ -269,6 +271,9 @@ async function main() {
   mountExports({
     hearingId, courtroom, role: page.you?.role, root: document.getElementById("exports-panel"),
   }).catch((error) => notice(t("error.generic", { message: error.message })));
+  page.messages = mountMessages({
+    courtroom, root: document.getElementById("messages-panel"), staff: true,
+  });
   page.signing = mountSigning({
     courtroom, hearingId, participantId: page.you?.id, role: page.you?.role, staff: true,
     root: document.getElementById("signing-panel"),

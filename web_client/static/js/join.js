@@ -4,6 +4,7 @@ import { Courtroom } from "/static/js/call.js";
 import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
 import { mountRecordingIndicator } from "/static/js/recording_status.js";
+import { mountMessages } from "/static/js/court_messages.js";
 import { ensureSignerKey, mountSigning } from "/static/js/signing.js";
 import { mountTranscriptPane } from "/static/js/transcript_pane.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
@@ -233,6 +234,9 @@ async function enterCourtroom() {
     courtroom, role: state.me.role, drawer: document.getElementById("transcript-drawer"),
     opener: document.getElementById("transcript-open"),
   });
+  state.messages = mountMessages({
+    courtroom, root: document.getElementById("messages-panel"), staff: false,
+  });
   state.signing = mountSigning({
     courtroom, hearingId: hearing.id, participantId: state.me.participant_id, role: state.me.role,
     root: document.getElementById("signing-panel"), feed: state.transcript.feed,
@@ -253,6 +257,7 @@ async function main() {
     state.transcript?.refresh();
     state.recording?.refresh();
     state.signing?.refresh();
+    state.messages?.refresh();
   });
   try {
     state.me = await signIn();
