@@ -39,6 +39,14 @@ async def _add_judge(database: Database) -> None:
                            password="a-long-password", now=NOW)  # fmt: skip
 
 
+async def _made_before_versioning(database: Database) -> None:
+    """Version 1's tables holding one staff member, and no version row."""
+    await database.create_schema(now=NOW)
+    await _add_judge(database)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE schema_version"))
+
+
 async def test_a_new_database_is_stamped_and_a_restart_changes_nothing(
     settings: Settings,
 ) -> None:
@@ -57,10 +65,7 @@ async def test_a_new_database_is_stamped_and_a_restart_changes_nothing(
 async def test_a_database_from_before_versioning_is_version_one(settings: Settings) -> None:
     database = await _database(settings)
     try:
-        await database.create_schema(now=NOW)
-        await _add_judge(database)
-        async with database.engine.begin() as connection:
-            await connection.execute(text("DROP TABLE schema_version"))
+        await _made_before_versioning(database)
         assert await _version(database) == 1  # our tables, no version row
         assert await database.create_schema(now=NOW) == schema.Prepared(1, 1)
         async with database.engine.connect() as connection:
@@ -148,10 +153,7 @@ async def test_a_sqlite_file_is_copied_before_it_is_migrated(settings: Settings)
         pytest.skip("the copy is for SQLite files (PostgreSQL rolls DDL back)")
     database = await _database(settings)
     try:
-        await database.create_schema(now=NOW)
-        await _add_judge(database)
-        async with database.engine.begin() as connection:
-            await connection.execute(text("DROP TABLE schema_version"))
+        await _made_before_versioning(database)
         # as a newer server would, with its step to version 2
         migrated = await database.create_schema(now=NOW, target=2, steps={2: _add_note_column})
         assert migrated == schema.Prepared(1, 2)
