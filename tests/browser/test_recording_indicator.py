@@ -138,15 +138,29 @@ async def test_judge_pauses_with_a_reason_and_the_party_sees_it(
     assert recording == [("recording.paused", "non_public_evidence"), ("recording.resumed", None)]
     assert any(e["kind"] == "recording.failed" for e in log["events"])
 
+    # Every track writes again (its disk-failure gap is logged when it does; a video track
+    # first waits for a keyframe, which it asks the browser for) before the hearing closes.
+    judge_pid = await judge.evaluate("window.hearingCall.me")
+    tracks = {(pid, kind) for pid in (judge_pid, p_id) for kind in ("audio", "video")}
+
+    async def resumed_tracks() -> set[tuple[int, str]]:
+        events = (await judge_api.get(f"/api/hearings/{hid}/events")).body["events"]
+        failed = max(i for i, e in enumerate(events) if e["kind"] == "recording.failed")
+        return {(e["payload"]["participant_id"], e["payload"]["kind"])
+                for e in events[failed:] if e["kind"] == "recording.gap"}  # fmt: skip
+
+    for _ in range(100):  # bounded: 20 s
+        if await resumed_tracks() >= tracks:
+            break
+        await judge.wait_for_timeout(200)
+    assert await resumed_tracks() >= tracks
+
     # What Chromium sent is on record: every segment in the database decodes cleanly.
     closed = await judge_api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})
     assert closed.status == 200
     await indicator_shows(pixel, "stopped", "Not recording", "party: stopped")
     segments = (await judge_api.get(f"/api/hearings/{hid}/recording")).body["segments"]
-    judge_pid = await judge.evaluate("window.hearingCall.me")
-    assert {(s["participant_id"], s["kind"]) for s in segments} == {
-        (pid, kind) for pid in (judge_pid, p_id) for kind in ("audio", "video")
-    }
+    assert {(s["participant_id"], s["kind"]) for s in segments} == tracks
     folder = settings.data_dir / "recordings" / str(hid)
     by_hash = {hashlib.sha256(f.read_bytes()).hexdigest(): f for f in folder.glob("*.mkv")}
     for segment in segments:
