@@ -120,8 +120,10 @@ def key_to_json(key: SignerKey) -> dict[str, object]:
 
 async def register_key(
     session: AsyncSession, access: HearingAccess, der: bytes, *, actor: str, now: datetime
-) -> SignerKey:
-    """Store the caller's public key (idempotent per session); log it; bind a staff key."""
+) -> tuple[SignerKey, bool]:
+    """Store the caller's public key (idempotent per session); log it; bind a staff key.
+
+    Returns the key and whether it is new (a repeat from the same session changes nothing)."""
     participant = signer_of(access)
     assert participant.id is not None and access.hearing.id is not None
     parse_spki(der)
@@ -138,7 +140,7 @@ async def register_key(
         )
     ).first()
     if existing is not None:
-        return existing
+        return existing, False
     hearing = await get_hearing(session, access.hearing.id, lock=True)
     registered = (
         await session.exec(
@@ -170,7 +172,7 @@ async def register_key(
     await session.flush()
     log.info("hearing %s participant %s: signer key %s registered",
              access.hearing.id, participant.id, fingerprint[:16])  # fmt: skip
-    return key
+    return key, True
 
 
 async def _bind(

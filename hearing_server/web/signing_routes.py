@@ -85,15 +85,16 @@ async def register_key_route(request: web.Request) -> web.Response:
     der = decode_base64(encoded, "public_key", max_bytes=MAX_SPKI_BYTES)
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id)
-        key = await register_key(
+        key, new = await register_key(
             session, access, der, actor=principal.actor, now=request.app[CLOCK].now()
         )
         waiting = (
-            key.bound_at is None
+            new
+            and key.bound_at is None
             and access.participant is not None
             and access.participant.identity_verified
         )
-    if waiting:  # the judge's and clerk's signing panels show the key to accept
+    if waiting:  # the judge's and clerk's signing panels show the key to accept (once)
         await desk(request).announce(hearing_id)
     return web.json_response({"key": key_to_json(key)}, status=201)
 
