@@ -70,7 +70,7 @@ class SlotStream:
         self.config: SendConfig | None = None
         self._writer: HeaderWriter | None = None
         self._transmitter: PacketSender | None = None
-        self._fast_send: Callable[[bytes], None] | None = None
+        self._fast_send: Callable[[bytes], bool] | None = None
         self._history: list[bytes | None] | None = (
             [None] * NACK_HISTORY_PACKETS if kind == "video" else None
         )
@@ -181,7 +181,8 @@ class SlotStream:
         if send is None:
             return data
         try:
-            send(data)
+            if not send(data):
+                return data  # the connection's pair is not plain UDP now
         except ConnectionError:
             self.dropped += 1
         except Exception:
@@ -206,9 +207,9 @@ class SlotStream:
 
     async def send(self, data: bytes) -> None:
         try:
-            if self._fast_send is not None:
-                self._fast_send(data)
-            elif self._transmitter is not None:
+            if self._fast_send is not None and self._fast_send(data):
+                return
+            if self._transmitter is not None:
                 await self._transmitter.send(data)
         except ConnectionError:
             self.dropped += 1

@@ -230,7 +230,7 @@ class SendConfig:
 class PacketSender(Protocol):
     """Where a stream's packets go: ``fast_send`` when it can send at once, else ``send``."""
 
-    fast_send: Callable[[bytes], None] | None
+    fast_send: Callable[[bytes], bool] | None
 
     async def send(self, data: bytes) -> None: ...
 
@@ -247,25 +247,30 @@ class Transmitter:
 
     def __init__(self, dtls: RTCDtlsTransport) -> None:
         self._dtls = dtls
-        self.fast_send: Callable[[bytes], None] | None = self._fast_send()
+        self.fast_send: Callable[[bytes], bool] | None = self._fast_send()
 
-    def _fast_send(self) -> Callable[[bytes], None] | None:
+    def _fast_send(self) -> Callable[[bytes], bool] | None:
         dtls = self._dtls
-        pair = rtp_receive.plain_udp_pair(dtls)
         srtp = dtls._tx_srtp
-        if pair is None or srtp is None or pair.protocol.transport is None:
+        if rtp_receive.plain_udp_pair(dtls) is None or srtp is None:
             return None
-        udp, address = pair.protocol.transport, pair.remote_addr
+        nominated = dtls.transport._connection._nominated
         connected = rtcdtlstransport.State.CONNECTED
 
-        def send(data: bytes) -> None:
-            if dtls._state is not connected or udp.is_closing():
+        def send(data: bytes) -> bool:
+            # the pair in use now: the browser (controlling ICE) may nominate another one
+            pair = nominated.get(1)
+            if pair is None or type(pair.protocol) is not StunProtocol:
+                return False  # a TURN or TCP pair now: the general path
+            udp = pair.protocol.transport
+            if dtls._state is not connected or udp is None or udp.is_closing():
                 raise ConnectionError("the subscriber's connection is closed")
             try:
                 protected = srtp.protect(data)
             except pylibsrtp.Error as exc:
                 raise ConnectionError(f"SRTP refused the packet: {exc}") from None
-            udp.sendto(protected, address)
+            udp.sendto(protected, pair.remote_addr)
+            return True
 
         return send
 

@@ -3,8 +3,9 @@
 aiortc receives every datagram through aioice's queue: the socket callback tries to parse it as
 STUN, queues it, wakes the DTLS transport's receive task, which reads the clock, checks its
 handshake, decrypts, parses and awaits the receiver's handler. For a forwarded packet that is
-most of the per-packet cost. ``ReceiveShortcut`` replaces the socket callback of the selected
-(plain UDP) candidate pair: an SRTP packet whose SSRC aiortc has already routed to a hooked
+most of the per-packet cost. ``ReceiveShortcut`` replaces the socket callbacks of the
+connection's plain UDP sockets (all of them: the browser may nominate another pair later, and
+sends on that one from then on): an SRTP packet whose SSRC aiortc has already routed to a hooked
 receiver is decrypted, parsed and handed to that ``ReceiverHook`` synchronously, in the
 callback. Everything else — STUN, DTLS, RTCP, unknown SSRCs, a TURN or TCP pair — takes
 aiortc's own path unchanged, and that path keeps learning SSRCs (from the MID extension and
@@ -106,48 +107,51 @@ def plain_udp_pair(dtls: RTCDtlsTransport) -> CandidatePair | None:
 class ReceiveShortcut:
     """One DTLS transport's socket callback, taking the packets of hooked receivers."""
 
-    def __init__(
-        self, dtls: Any, protocol: StunProtocol, fallback: Callable[[bytes, Any], None]
-    ) -> None:
+    def __init__(self, dtls: Any, protocols: list[StunProtocol]) -> None:
         self.handlers: dict[object, PacketHandler] = {}
         self.packets = 0  # RTP packets taken by the shortcut
         self.passed_on = 0  # RTP packets left to aiortc's path (SSRC not routed yet, not ours)
         self.failures = 0
         self._dtls = dtls
-        self._fallback = fallback
         self._ssrc_table: dict[int, object] = dtls._rtp_router.ssrc_table
         self._extensions = dtls._rtp_header_extensions_map
         self._connected = rtcdtlstransport.State.CONNECTED
-        protocol.datagram_received = self._datagram_received  # type: ignore[method-assign,assignment]
+        # Every plain UDP socket of the connection, not only the selected pair's: the browser
+        # (controlling ICE) may nominate another pair later, e.g. IPv6 after IPv4, and sends
+        # on it from then on.
+        for protocol in protocols:
+            protocol.datagram_received = self._receiver_for(protocol.datagram_received)  # type: ignore[method-assign,assignment]
 
     @classmethod
     def install(cls, dtls: RTCDtlsTransport) -> ReceiveShortcut | None:
         if dtls._state is not rtcdtlstransport.State.CONNECTED or dtls._rx_srtp is None:
             return None
-        pair = plain_udp_pair(dtls)
-        if pair is None:
+        if plain_udp_pair(dtls) is None:
             return None
-        protocol: StunProtocol = pair.protocol
-        return cls(dtls, protocol, protocol.datagram_received)
+        connection = dtls.transport._connection
+        return cls(dtls, [p for p in connection._protocols if type(p) is StunProtocol])
 
     @property
     def connected(self) -> bool:
         return self._dtls._state is self._connected
 
-    def _datagram_received(self, data: bytes, addr: Any) -> None:
-        # SRTP (first byte 128-191) and not SRTCP (second byte 192-223, RFC 5761)
-        if (
-            len(data) > _RTP_HEADER
-            and 127 < data[0] < 192
-            and not 191 < data[1] < 224
-            and self._dtls._state is self._connected
-        ):
-            handler = self.handlers.get(self._ssrc_table.get(int.from_bytes(data[8:12])))
-            if handler is not None:
-                self._take(handler, data)
-                return
-            self.passed_on += 1
-        self._fallback(data, addr)
+    def _receiver_for(self, fallback: Callable[[bytes, Any], None]) -> Callable[[bytes, Any], None]:
+        def datagram_received(data: bytes, addr: Any) -> None:
+            # SRTP (first byte 128-191) and not SRTCP (second byte 192-223, RFC 5761)
+            if (
+                len(data) > _RTP_HEADER
+                and 127 < data[0] < 192
+                and not 191 < data[1] < 224
+                and self._dtls._state is self._connected
+            ):
+                handler = self.handlers.get(self._ssrc_table.get(int.from_bytes(data[8:12])))
+                if handler is not None:
+                    self._take(handler, data)
+                    return
+                self.passed_on += 1
+            fallback(data, addr)
+
+        return datagram_received
 
     def _take(self, handler: PacketHandler, data: bytes) -> None:
         dtls = self._dtls

@@ -123,9 +123,20 @@ async def test_full_courtroom_in_chromium(
     await screenshot(iphone, "party-iphone13-en-hearing")
     await screenshot(judge, "judge-console-hearing-zh")
 
-    # The judge mutes the plaintiff: nobody receives the plaintiff's audio any more.
+    # The judge picks the next stage, then mutes the plaintiff before setting it: nobody
+    # receives the plaintiff's audio any more, and the console's update (the mute) leaves
+    # the judge's choice of stage alone.
+    await judge.select_option("#stage-select", "court_discipline")
     await judge.click(f"[data-mute='{p_id}']")
     await pixel.wait_for_selector("#muted-note:not([hidden])", timeout=10_000)
+    await (
+        judge.locator(f"#people-list [data-participant='{p_id}']")
+        .locator("text=已静音")
+        .wait_for(timeout=10_000)
+    )
+    assert await judge.input_value("#stage-select") == "court_discipline"
+    await judge.click("#set-stage")
+    await pixel.wait_for_selector("#stage-name:has-text('宣布法庭纪律')", timeout=10_000)
 
     async def frames(page: Page) -> int:
         return int(by_participant(await page.evaluate(INBOUND), p_id, "video")["framesDecoded"])

@@ -6,8 +6,11 @@ import gc
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
+from aioice.ice import CandidatePair, Connection, StunProtocol
+from aiortc import RTCPeerConnection
 from aiortc.codecs import opus, vpx
 
 from signaling.media import rtp_receive
@@ -225,11 +228,12 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_from_the_histo
     assert send is not None
     dropped: list[int] = []
 
-    def lossy(data: bytes) -> None:  # injected fault: every 7th packet never leaves
+    def lossy(data: bytes) -> bool:  # injected fault: every 7th packet never leaves
         dropped.append(1)
-        if len(dropped) % 7:
-            assert send is not None
-            send(data)
+        if len(dropped) % 7 == 0:
+            return True  # "sent", and lost on the way
+        assert send is not None
+        return send(data)
 
     slot.video._fast_send = lossy
     publisher = room.clients[1].video
@@ -287,3 +291,65 @@ async def test_a_closed_connection_leaves_no_peer_or_shortcut_behind(
         return all(ref() is None for ref in refs)
 
     await until(all_collected, timeout_s=10, what="the closed connections to be collected")
+
+
+def _ice(pc: RTCPeerConnection) -> Connection:
+    connection: Connection = pc.getTransceivers()[0].receiver.transport.transport._connection
+    return connection
+
+
+def _counting(protocol: StunProtocol) -> list[int]:
+    """Count the datagrams arriving on ``protocol``'s socket (whatever handles them)."""
+    arrived: list[int] = []
+    handle = protocol.datagram_received
+
+    def counted(data: bytes | str, addr: tuple[Any, ...]) -> None:
+        arrived.append(1)
+        handle(data, addr)
+
+    protocol.datagram_received = counted  # type: ignore[method-assign]
+    return arrived
+
+
+async def test_media_follows_a_new_ice_pair_both_ways(room: Room, flowing: Flowing) -> None:
+    """A browser (controlling ICE) may nominate another pair after media started, e.g. IPv6
+    after IPv4: the receive shortcut takes what arrives on the new pair's socket, and the
+    server sends on the pair now nominated."""
+    await room.join(1)
+    await room.join(2)
+    await flowing([1, 2])
+    server_pc, client_pc = room.media.peers[1].pc, room.clients[1].pc
+    assert server_pc is not None
+    server, client = _ice(server_pc), _ice(client_pc)
+    in_use = server._nominated[1].protocol
+    # another socket of the server, and the client's socket of the same address family
+    pairs = [
+        (s, c)
+        for s in server._protocols
+        for c in client._protocols
+        if s is not in_use
+        and type(s) is type(c) is StunProtocol
+        and (":" in s.local_candidate.host) == (":" in c.local_candidate.host)
+    ]
+    if not pairs:
+        pytest.skip("this machine gives the server one plain UDP socket only")
+    server_socket, client_socket = pairs[0]
+    shortcut = rtp_receive.shortcut_of(server_pc)
+    assert shortcut is not None
+
+    # The publisher moves to the new pair: its packets reach the server's other socket, and
+    # the shortcut takes them there.
+    at_server = _counting(server_socket)
+    taken, passed_on = shortcut.packets, shortcut.passed_on
+    client._nominated[1] = CandidatePair(client_socket, server_socket.local_candidate)
+    await until(lambda: len(at_server) > 100, timeout_s=10, what="packets on the new pair")
+    await frames_pass(room, 2, 1, count=30)
+    assert shortcut.packets - taken > len(at_server) * 0.8
+    assert shortcut.passed_on == passed_on
+
+    # The server's side of the renomination: what it sends goes to the new pair.
+    at_client = _counting(client_socket)
+    server._nominated[1] = CandidatePair(server_socket, client_socket.local_candidate)
+    await until(lambda: len(at_client) > 100, timeout_s=10, what="packets sent on the new pair")
+    await frames_pass(room, 1, 2, count=30)
+    assert shortcut.failures == 0

@@ -31,11 +31,15 @@ EXTENSIONS.configure(
 class Wire:
     """What a subscriber's connection would carry (the test reads it back with aiortc)."""
 
-    fast_send: Callable[[bytes], None] | None = None
+    fast_send: Callable[[bytes], bool] | None = None
     sent: list[RtpPacket] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.fast_send = lambda data: self.sent.append(RtpPacket.parse(data, EXTENSIONS))
+        self.fast_send = self._send_now
+
+    def _send_now(self, data: bytes) -> bool:
+        self.sent.append(RtpPacket.parse(data, EXTENSIONS))
+        return True
 
     async def send(self, data: bytes) -> None:
         self.sent.append(RtpPacket.parse(data, EXTENSIONS))

@@ -17,7 +17,7 @@ const STAFF_ROLES = ["judge", "clerk"];
 // docs/api.md: the clerk may open the lobby and start signing; the rest is the judge's.
 const CLERK_ACTIONS = ["open_lobby", "begin_signing"];
 const hearingId = Number(location.pathname.split("/")[3]);
-const page = { hearing: null, courtroom: null, you: null, skewMs: 0 };
+const page = { hearing: null, courtroom: null, you: null, skewMs: 0, shownStage: null };
 
 // The hearing's view with the server's clock: elapsed times are measured against the server.
 async function loadView() {
@@ -135,8 +135,13 @@ function actAfterConfirming(questionKey, name, event, data) {
 }
 
 function renderRoom(room) {
+  // The dropdown follows the stage only when the stage itself changes: an unrelated update
+  // (someone connects, is muted) must not undo the judge's choice before "set stage".
   const select = document.getElementById("stage-select");
-  if (room.stage && document.activeElement !== select) select.value = room.stage;
+  if (room.stage && room.stage !== page.shownStage && document.activeElement !== select) {
+    select.value = room.stage;
+    page.shownStage = room.stage;
+  }
   document.getElementById("stage-name").textContent = room.stage
     ? t(`stage.${room.stage}`)
     : t("hearing.stage.none");
