@@ -82,6 +82,7 @@ class _Track:
     frame_interval_ms: int = 66
     picture_size: tuple[int, int] | None = None
     gap: _OpenGap | None = None
+    keyframe_asked_for_retry: float | None = None  # the disk retry a keyframe was asked for
 
 
 @dataclass(slots=True)
@@ -209,6 +210,8 @@ class HearingRecorder:
         if self._failed_at_ms is not None:
             retry_due = self._clock() >= self._next_retry_s
             if not retry_due or (track.kind is TrackKind.VIDEO and not frame.keyframe):
+                if retry_due:
+                    self._ask_keyframe_for_retry(track)
                 self._open_gap(track, GapReason.DISK_FAILURE, "", timeline_ms)
                 return
         size = vp8_keyframe_size(frame.data) if frame.keyframe else None
@@ -245,6 +248,15 @@ class HearingRecorder:
             self._close_segment(track)
             return
         self._written(track, timeline_ms, duration_ms)
+
+    def _ask_keyframe_for_retry(self, track: _Track) -> None:
+        """A video track can only try the disk again with a keyframe: ask for one, once per
+        retry (browsers send none unprompted)."""
+        if track.keyframe_asked_for_retry != self._next_retry_s:
+            track.keyframe_asked_for_retry = self._next_retry_s
+            self._emit(
+                KeyframeRequested(self.config.hearing_id, track.participant_id, track.track_id)
+            )
 
     def _written(self, track: _Track, timeline_ms: int, duration_ms: int) -> None:
         self.stats.frames_written += 1

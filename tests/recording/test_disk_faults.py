@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from recording import GapReason, RecorderFailed
+from recording import GapReason, KeyframeRequested, RecorderFailed, TrackKind
 from tests.recording.conftest import Outputs, decode_errors, make_recorder
 from tests.recording.media import Clip, play
 from tests.support.disk_faults import FailingDisk
@@ -127,3 +127,41 @@ def test_io_errors_by_fault_injection(tmp_path: Path, clip: Clip) -> None:
     assert any(s.recovered for s in outputs.segments) or list(tmp_path.glob("quarantine/*"))
     for segment in outputs.segments:
         assert decode_errors(segment.path) == ""
+
+
+def test_video_asks_for_a_keyframe_when_the_disk_retry_is_due(tmp_path: Path, clip: Clip) -> None:
+    """After a disk failure a video track can only start again on a keyframe, and browsers
+    send none unprompted: when the retry comes due the recorder asks for one (once), without
+    waiting for another track to write first."""
+    disk = FailingDisk(budget=60_000, err=errno.EIO)
+    outputs, clock = Outputs(), FakeClock()
+    recorder = make_recorder(
+        tmp_path, outputs, opener=disk.open, clock=clock, segment_s=1.0, retry_interval_s=0.5
+    )
+    recorder.start()
+    for frame in play(clip, "p4", seconds=60.0, start_s=0.0):
+        clock.now_s = frame.arrival_s
+        recorder.submit(frame)
+        if outputs.failed.is_set():
+            break
+    assert outputs.failed.wait(timeout=5)
+    with disk.lock:
+        disk.budget = 10**9
+    # Only the camera goes on, and only with frames that need an earlier one (no keyframe),
+    # for two seconds: the retry (0.5 s) comes due meanwhile.
+    start_s = clock.now_s + 0.1
+    video = [f for f in play(clip, "p4", seconds=4.0, start_s=start_s) if f.kind is TrackKind.VIDEO]
+    for frame in [f for f in video if not f.keyframe and f.arrival_s < start_s + 2.0]:
+        clock.now_s = frame.arrival_s
+        recorder.submit(frame)
+    # then its next keyframe, and what follows it
+    for frame in play(clip, "p4", seconds=2.0, start_s=clock.now_s + 0.1):
+        if frame.kind is TrackKind.VIDEO:
+            clock.now_s = frame.arrival_s
+            recorder.submit(frame)
+    assert outputs.resumed.wait(timeout=5), "recording did not resume"
+    assert recorder.close(timeout_s=30)
+    kinds = [type(e).__name__ for e in outputs.events]
+    failed, resumed = kinds.index("RecorderFailed"), kinds.index("RecorderResumed")
+    asked = [e for e in outputs.events[failed:resumed] if isinstance(e, KeyframeRequested)]
+    assert [(e.participant_id, e.track_id) for e in asked] == [("p4", "p4-cam")]
