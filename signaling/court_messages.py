@@ -6,14 +6,16 @@ and its participants in HMCTS's video hearings service.
 - Anyone else writes to the court, that is to the judge and clerk only ("I cannot hear the
   judge"): parties cannot address each other or the room, as in a courtroom.
 
-Each message is an event in the hearing's log (``message.sent``), so it leaves the same trace
-as every other act. Non-staff senders are rate limited. Pure: it decides whether a message may
-be sent and to whom; the namespace logs and delivers.
+Each message is an event in the hearing's log (``message.sent``, with who received it), so it
+leaves the same trace as every other act, and a courtroom reopened after a restart rebuilds its
+board from the log (``MessageBoard.from_log``). Non-staff senders are rate limited. Pure: it
+decides whether a message may be sent and to whom; the namespace logs and delivers.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +47,24 @@ class MessageBoard:
     last_at: dict[int, float] = field(default_factory=dict)
     counts: dict[int, int] = field(default_factory=dict)
     history: deque[Delivery] = field(default_factory=lambda: deque(maxlen=HISTORY))
+
+    @classmethod
+    def from_log(cls, events: Iterable[Event]) -> MessageBoard:
+        """The board of a courtroom reopened from its log: numbering, each sender's count and
+        the latest messages (pacing starts afresh)."""
+        board = cls()
+        for kind, payload in events:
+            if kind != "message.sent":
+                continue
+            board.sent += 1
+            sender, role = payload.get("from"), payload.get("role")
+            if isinstance(sender, int) and isinstance(role, str) and role not in STAFF_ROLES:
+                board.counts[sender] = board.counts.get(sender, 0) + 1
+            recipients = payload.get("recipients")
+            if isinstance(sender, int) and isinstance(recipients, list):  # (older: counted only)
+                wire = _wire(board.sent, sender, payload)
+                board.history.append(Delivery(frozenset(recipients), wire, (kind, payload)))
+        return board
 
     def visible_to(self, participant_id: int) -> list[dict[str, Any]]:
         """The latest messages this participant received or sent, oldest first."""
@@ -81,15 +101,28 @@ class MessageBoard:
             audience = "court"
             recipients = staff | {sender}
         self.sent += 1
-        wire = {
-            "id": self.sent,
-            "from": {"participant_id": sender, "name": me.name, "role": me.role},
-            "audience": audience,
-            "to": message.to,
-            "text": message.text,
-            "at": at,
-        }
-        payload = {"from": sender, "audience": audience, "to": message.to, "text": message.text}
-        delivery = Delivery(recipients, wire, ("message.sent", payload))
+        payload = {
+            "from": sender, "name": me.name, "role": me.role, "audience": audience,
+            "to": message.to, "text": message.text, "at": at, "recipients": sorted(recipients),
+        }  # fmt: skip
+        delivery = Delivery(
+            recipients, _wire(self.sent, sender, payload), ("message.sent", payload)
+        )
         self.history.append(delivery)
         return delivery
+
+
+def _wire(number: int, sender: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """The ``message`` event for a logged ``message.sent``."""
+    return {
+        "id": number,
+        "from": {
+            "participant_id": sender,
+            "name": payload.get("name"),
+            "role": payload.get("role"),
+        },
+        "audience": payload.get("audience"),
+        "to": payload.get("to"),
+        "text": payload.get("text"),
+        "at": payload.get("at"),
+    }

@@ -87,7 +87,10 @@ class CourtroomRegistry:
             rows = await load_events(session, hearing_id)
         logged = [(row.kind, json.loads(row.payload)) for row in rows]
         state = RoomState.from_log(hearing_id, logged, grace_s=self.grace_s)
-        return self.get(hearing_id, state, rebuild_transcript(hearing_id, logged))
+        room = self.get(hearing_id, state, rebuild_transcript(hearing_id, logged))
+        if room.state is state:  # (not one that another connection opened meanwhile)
+            room.messages = MessageBoard.from_log(logged)
+        return room
 
     def get(
         self, hearing_id: int, state: RoomState | None = None, transcript: Transcript | None = None

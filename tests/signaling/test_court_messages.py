@@ -11,7 +11,8 @@ from aiohttp import web
 from signaling.court_messages import MAX_PER_PARTICIPANT, MessageBoard, TooManyMessages
 from signaling.exceptions import NotAllowed, WrongState
 from signaling.messages import CourtMessage
-from signaling.room import RoomState, Status
+from signaling.namespace import COURTROOMS
+from signaling.room import Event, RoomState, Status
 from tests.signaling.test_namespace import _log
 
 
@@ -56,6 +57,28 @@ def test_parties_are_paced_and_bounded_staff_are_not() -> None:
         board.send(room, 3, CourtMessage("again", None), now_s=10_000.0, at="t")
     for _ in range(5):  # the judge and clerk are not paced
         board.send(room, 1, CourtMessage("notice", None), now_s=10_000.0, at="t")
+
+
+def test_a_board_rebuilt_from_the_log_goes_on_where_it_was() -> None:
+    room, board = _room(), MessageBoard()
+    logged: list[Event] = [("stage.changed", {"to": "investigation"})]
+    for index in range(MAX_PER_PARTICIPANT - 1):
+        delivery = board.send(room, 3, CourtMessage(f"#{index}", None), now_s=2.0 * index, at="t")
+        logged.append(delivery.event)
+    logged.append(board.send(room, 1, CourtMessage("Please wait.", 4), now_s=0, at="t9").event)
+    logged.append(("message.sent", {"from": 1, "text": "logged before recipients were"}))
+    rebuilt = MessageBoard.from_log(logged)
+    for pid in (1, 2, 3, 4):
+        assert rebuilt.visible_to(pid) == board.visible_to(pid)
+    assert rebuilt.visible_to(4) == [
+        {"id": 50, "from": {"participant_id": 1, "name": "Judge", "role": "judge"},
+         "audience": "participant", "to": 4, "text": "Please wait.", "at": "t9"},
+    ]  # fmt: skip
+    # numbering and each party's allowance go on (pacing starts afresh)
+    nxt = rebuilt.send(room, 3, CourtMessage("last one", None), now_s=0.0, at="t")
+    assert nxt.wire["id"] == 52
+    with pytest.raises(TooManyMessages, match="at most"):
+        rebuilt.send(room, 3, CourtMessage("one more", None), now_s=100.0, at="t")
 
 
 async def test_messages_through_the_namespace_are_delivered_and_logged(
@@ -114,3 +137,12 @@ async def test_messages_through_the_namespace_are_delivered_and_logged(
     assert [m["text"] for m in joined["messages"]] == [
         "十分钟后开庭。", "Please check your microphone.",
     ]  # fmt: skip
+
+    # And after a restart (the live courtroom gone, the log kept) it still does.
+    for socket in (judge, plaintiff, again):
+        await socket.close()
+    await app[COURTROOMS].rooms.pop(hid).media.close()
+    after_restart = courtroom["open_socket"](as_party="defendant")
+    await after_restart.connect()
+    rejoined = await after_restart.call("join")
+    assert rejoined["messages"] == joined["messages"]
