@@ -167,6 +167,9 @@ async def test_a_party_on_a_new_phone_signs_once_the_judge_accepts_its_key(
     assert reissued.status == 201, reissued.body
     second_phone = await browser.new_context(**phone(browser, "Pixel 7"), locale="en-US")
     party = await page_watch.new_page(second_phone, "second-phone")
+    registrations: list[str] = []
+    party.on("request", lambda r: registrations.append(r.url)
+             if r.method == "POST" and r.url.endswith("/signer-key") else None)  # fmt: skip
     await party.goto(reissued.body["link"])
     await party.click("#device-continue:not([disabled])", timeout=15_000)
     await party.check("#rules-accept")
@@ -197,6 +200,7 @@ async def test_a_party_on_a_new_phone_signs_once_the_judge_accepts_its_key(
     await expect(accept).to_have_count(0)
     assert len(questions) == 1 and code in questions[0], questions
     assert "SHA-256" in await sign_on(party, "signing-new-phone")
+    assert len(registrations) == 1, registrations  # the page registered its key once
     log = (await judge_api.get(f"/api/hearings/{hid}/events")).body["events"]
     bound = [e["payload"] for e in log if e["kind"] == "signer_key.bound"]
     assert {"participant_id": p_id, "fingerprint": waiting,

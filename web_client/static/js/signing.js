@@ -37,9 +37,21 @@ async function sha256Hex(bytes) {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// This device's signing key for one seat in one hearing, registered with the server.
-export async function ensureSignerKey(hearingId, participantId) {
+// This device's signing key for one seat in one hearing, registered with the server once per
+// page load (the join flow and the signing panel both ask for it).
+const registrations = new Map();
+
+export function ensureSignerKey(hearingId, participantId) {
   const name = `${hearingId}:${participantId}`;
+  if (!registrations.has(name)) {
+    const registered = registerSignerKey(hearingId, participantId, name);
+    registered.catch(() => registrations.delete(name)); // asked again next time
+    registrations.set(name, registered);
+  }
+  return registrations.get(name);
+}
+
+async function registerSignerKey(hearingId, participantId, name) {
   let pair = await request((await keyStore("readonly")).get(name));
   if (!pair) {
     pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
