@@ -129,36 +129,39 @@ def test_io_errors_by_fault_injection(tmp_path: Path, clip: Clip) -> None:
         assert decode_errors(segment.path) == ""
 
 
+class SteppingClock:
+    """Each reading is 50 ms after the last: a retry comes due after a known number of frames,
+    whatever the writer thread's pace."""
+
+    def __init__(self) -> None:
+        self.now_s = 0.0
+
+    def __call__(self) -> float:
+        self.now_s += 0.05
+        return self.now_s
+
+
 def test_video_asks_for_a_keyframe_when_the_disk_retry_is_due(tmp_path: Path, clip: Clip) -> None:
     """After a disk failure a video track can only start again on a keyframe, and browsers
     send none unprompted: when the retry comes due the recorder asks for one (once), without
-    waiting for another track to write first."""
-    disk = FailingDisk(budget=60_000, err=errno.EIO)
-    outputs, clock = Outputs(), FakeClock()
+    waiting for another track to write first (here there is none)."""
+    disk = FailingDisk(budget=0, err=errno.EIO)
+    outputs = Outputs()
     recorder = make_recorder(
-        tmp_path, outputs, opener=disk.open, clock=clock, segment_s=1.0, retry_interval_s=0.5
+        tmp_path, outputs, opener=disk.open, clock=SteppingClock(), retry_interval_s=0.5
     )
     recorder.start()
-    for frame in play(clip, "p4", seconds=60.0, start_s=0.0):
-        clock.now_s = frame.arrival_s
-        recorder.submit(frame)
-        if outputs.failed.is_set():
-            break
+    video = [f for f in play(clip, "p4", seconds=4.0, start_s=0.0) if f.kind is TrackKind.VIDEO]
+    assert video[0].keyframe and video[45].keyframe
+    recorder.submit(video[0])  # the disk fails on the first frame
     assert outputs.failed.wait(timeout=5)
     with disk.lock:
-        disk.budget = 10**9
-    # Only the camera goes on, and only with frames that need an earlier one (no keyframe),
-    # for two seconds: the retry (0.5 s) comes due meanwhile.
-    start_s = clock.now_s + 0.1
-    video = [f for f in play(clip, "p4", seconds=4.0, start_s=start_s) if f.kind is TrackKind.VIDEO]
-    for frame in [f for f in video if not f.keyframe and f.arrival_s < start_s + 2.0]:
-        clock.now_s = frame.arrival_s
+        disk.budget = 10**9  # the disk is back, but the next frames need an earlier one
+    for frame in video[1:45]:
+        if not frame.keyframe:
+            recorder.submit(frame)  # 42 frames: the retry (10 readings) comes due meanwhile
+    for frame in video[45:]:  # then a keyframe, and what follows it
         recorder.submit(frame)
-    # then its next keyframe, and what follows it
-    for frame in play(clip, "p4", seconds=2.0, start_s=clock.now_s + 0.1):
-        if frame.kind is TrackKind.VIDEO:
-            clock.now_s = frame.arrival_s
-            recorder.submit(frame)
     assert outputs.resumed.wait(timeout=5), "recording did not resume"
     assert recorder.close(timeout_s=30)
     kinds = [type(e).__name__ for e in outputs.events]
