@@ -412,6 +412,8 @@ _SOURCE_FRAGMENTS: tuple[tuple[object, str, str], ...] = (
     (_DTLS, "_handle_rtcp_data", "await recipient._handle_rtcp_packet(packet)"),
     (_DTLS, "_handle_rtp_data", "await receiver._handle_rtp_packet(packet, arrival_time_ms="),
     (Connection, "sendto", "active_pair = self._nominated.get(component)"),
+    (Connection, "__init__", "self._protocols: list[StunProtocol] = []"),  # the shortcut's
+    (Connection, "check_complete", "self._nominated[pair.component] = pair"),  # renomination
     (StunProtocol, "send_data", "self.transport.sendto(data, addr)"),
     # the receive shortcut (rtp_receive) does what these do, for packets of known SSRCs
     (StunProtocol, "datagram_received", "self.receiver.data_received(data, self.local_candidate"),
