@@ -25,3 +25,7 @@ class WrongState(SignalingError):
 
 class UnknownParticipant(SignalingError):
     code = "unknown_participant"
+
+
+class TooSoon(NotAllowed):
+    code = "too_soon"

@@ -170,6 +170,33 @@ class SetAudioOnly:
 
 
 @dataclass(frozen=True)
+class RaiseHand:
+    """``raise_hand {}``: the sender asks the judge for leave to speak."""
+
+    EVENT: ClassVar[str] = "raise_hand"
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        if data:
+            raise BadMessage("raise_hand takes no fields")
+        return cls()
+
+
+@dataclass(frozen=True)
+class LowerHand:
+    """``lower_hand {participant_id?}``: one's own hand (no id), or anyone's for the staff."""
+
+    EVENT: ClassVar[str] = "lower_hand"
+    participant_id: int | None
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Self:
+        if data.get("participant_id") is None:
+            return cls(None)
+        return cls(_participant_id(data))
+
+
+@dataclass(frozen=True)
 class SetStage:
     EVENT: ClassVar[str] = "set_stage"
     stage: Stage
@@ -437,13 +464,13 @@ class CourtMessage:
 
 Message = (
     Join | Offer | IceCandidate | Admit | Deny | Remove | ConfirmIdentity | Mute | SetAudioOnly
-    | SetStage | AcceptRules | Leave | TranscriptMessage | RecordingMessage | QualityReport
-    | CourtMessage
+    | RaiseHand | LowerHand | SetStage | AcceptRules | Leave | TranscriptMessage
+    | RecordingMessage | QualityReport | CourtMessage
 )  # fmt: skip
 
 _MESSAGE_TYPES: tuple[type[Message], ...] = (
     Join, Offer, IceCandidate, Admit, Deny, Remove, ConfirmIdentity, Mute, SetAudioOnly,
-    SetStage, AcceptRules, Leave,
+    RaiseHand, LowerHand, SetStage, AcceptRules, Leave,
 )  # fmt: skip
 Parser = Callable[[Wire], Message]
 # The room's and media's events, then the transcript's: two families, two adapters.

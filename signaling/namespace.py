@@ -312,6 +312,10 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 change = state.set_audio_only(me, pid, audio_only)
                 with contextlib.suppress(NotAttached):  # else applied on the next offer
                     media.set_audio_only(pid, audio_only)
+            case m.RaiseHand():
+                change = state.raise_hand(me, now=self.courtrooms.now_s())
+            case m.LowerHand(participant_id=pid):
+                change = state.lower_hand(me, me if pid is None else pid)
             case m.SetStage(stage=stage):
                 change = state.set_stage(me, stage)
             case m.AcceptRules():

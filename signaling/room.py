@@ -1,4 +1,4 @@
-"""The live courtroom as a pure state machine: lobby, admission, presence, mute, stage.
+"""The live courtroom as a pure state machine: lobby, admission, presence, mute, stage, hands.
 
 No I/O and no clock: every call that depends on time takes ``now`` (seconds). Each operation
 either raises a ``SignalingError`` and changes nothing, or returns a ``Change``: the events to
@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from signaling.exceptions import NotAllowed, UnknownParticipant, WrongState
+from signaling.exceptions import NotAllowed, TooSoon, UnknownParticipant, WrongState
 from signaling.messages import Stage
 
 JUDGE = "judge"
 STAFF_ROLES = frozenset({JUDGE, "clerk"})
+HAND_INTERVAL_S = 3.0  # between two raised hands of one participant
 RECEIVE_ONLY_ROLES = frozenset({"observer"})
 
 Event = tuple[str, dict[str, Any]]
@@ -46,6 +47,8 @@ class Member:
     rules_accepted: bool = False
     identity_verified: bool = False
     disconnected_at: float | None = None
+    hand_raised: bool = False  # asking the judge for leave to speak
+    hand_raised_at: float | None = None
 
     @property
     def publishes(self) -> bool:
@@ -62,6 +65,7 @@ class Member:
             "audio_only": self.audio_only,
             "rules_accepted": self.rules_accepted,
             "identity_verified": self.identity_verified,
+            "hand_raised": self.hand_raised,
         }
 
 
@@ -282,6 +286,36 @@ class RoomState:
               {"participant_id": participant_id, "audio_only": audio_only, "by": actor_id})],
             (participant_id,),
         )  # fmt: skip
+
+    def raise_hand(self, participant_id: int, *, now: float) -> Change:
+        """An admitted participant who is not staff asks the judge for leave to speak."""
+        member = self.member(participant_id)
+        if member.role in STAFF_ROLES or not member.publishes:
+            raise NotAllowed("only the parties and witnesses raise their hand")
+        if member.status is not Status.ADMITTED:
+            raise WrongState("wait until the judge admits you")
+        if member.hand_raised:
+            return NO_CHANGE
+        last = member.hand_raised_at
+        if last is not None and now - last < HAND_INTERVAL_S:
+            raise TooSoon(f"wait {HAND_INTERVAL_S:g} s before raising your hand again")
+        member.hand_raised, member.hand_raised_at = True, now
+        return self._changed(
+            [("hand.raised", {"participant_id": participant_id})], (participant_id,)
+        )
+
+    def lower_hand(self, actor_id: int, participant_id: int) -> Change:
+        """The participant themselves, or the judge or clerk (leave given, or not)."""
+        if actor_id != participant_id:
+            self._require_staff(actor_id)
+        member = self.member(participant_id)
+        if not member.hand_raised:
+            return NO_CHANGE
+        member.hand_raised = False
+        return self._changed(
+            [("hand.lowered", {"participant_id": participant_id, "by": actor_id})],
+            (participant_id,),
+        )
 
     def set_stage(self, actor_id: int, stage: Stage) -> Change:
         self._require_judge(actor_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 
 from signaling.media import rtp_receive
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
@@ -137,6 +137,23 @@ async def test_full_courtroom_in_chromium(
     assert await judge.input_value("#stage-select") == "court_discipline"
     await judge.click("#set-stage")
     await pixel.wait_for_selector("#stage-name:has-text('宣布法庭纪律')", timeout=10_000)
+
+    # The defendant raises a hand: the judge's console and the other phone show it, the judge
+    # lowers it (leave to speak given), and the defendant's button says so.
+    hand = iphone.locator("#raise-hand")
+    await expect(hand).to_have_text("Raise hand")
+    await hand.click()
+    await expect(hand).to_have_attribute("aria-pressed", "true", timeout=10_000)
+    await expect(hand).to_have_text("Lower hand")
+    defendant_line = judge.locator(f"#people-list [data-participant='{d_id}']")
+    await expect(defendant_line).to_contain_text("请求发言", timeout=10_000)
+    tile = pixel.locator(f"#videos [data-participant='{d_id}'] figcaption")
+    await expect(tile).to_contain_text("请求发言", timeout=10_000)
+    await screenshot(judge, "judge-console-hand-raised-zh")
+    await judge.click(f"[data-lower-hand='{d_id}']")
+    await expect(hand).to_have_attribute("aria-pressed", "false", timeout=10_000)
+    await expect(defendant_line).not_to_contain_text("请求发言")
+    await expect(tile).not_to_contain_text("请求发言")
 
     async def frames(page: Page) -> int:
         return int(by_participant(await page.evaluate(INBOUND), p_id, "video")["framesDecoded"])

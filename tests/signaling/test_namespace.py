@@ -109,6 +109,40 @@ async def test_every_judge_act_is_logged_with_its_actor(
     assert next(p for p in hearing["participants"] if p["id"] == pid)["identity_verified"]
 
 
+async def test_a_party_raises_a_hand_and_the_court_lowers_it(
+    courtroom: dict[str, Any], app: web.Application
+) -> None:
+    judge, party, pid = await _judge_and_plaintiff(courtroom)
+    defendant = courtroom["open_socket"](as_party="defendant")
+    await defendant.connect()
+    refused = await defendant.call("raise_hand")  # still in the lobby
+    assert refused["error"]["code"] == "wrong_state", refused
+    await judge.call("admit", {"participant_id": pid})
+    raised = await party.call("raise_hand")
+    assert raised["ok"] is True, raised
+    seen = await judge.wait_for("room", lambda s: s["version"] == raised["version"])
+    assert member(seen, pid)["hand_raised"] is True
+    for client, event, data, code in (
+        (party, "raise_hand", {"participant_id": pid}, "bad_message"),
+        (party, "lower_hand", {"participant_id": courtroom["judge_pid"]}, "not_allowed"),
+        (judge, "raise_hand", {}, "not_allowed"),
+        (party, "lower_hand", {"participant_id": "me"}, "bad_message"),
+    ):
+        reply = await client.call(event, data)
+        assert reply["ok"] is False and reply["error"]["code"] == code, (event, reply)
+    lowered = await judge.call("lower_hand", {"participant_id": pid})
+    assert lowered["ok"] is True
+    seen = await party.wait_for("room", lambda s: s["version"] == lowered["version"])
+    assert member(seen, pid)["hand_raised"] is False
+    too_soon = await party.call("raise_hand")  # within 3 s of the last
+    assert too_soon["error"]["code"] == "too_soon", too_soon
+    logged = [(k, a, p) for k, a, p in await _log(app, courtroom["hearing_id"]) if "hand" in k]
+    assert logged == [
+        ("hand.raised", f"participant:{pid}", {"participant_id": pid}),
+        ("hand.lowered", "staff:judge", {"participant_id": pid, "by": courtroom["judge_pid"]}),
+    ]
+
+
 async def test_party_cannot_act_as_judge(courtroom: dict[str, Any]) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
     before = (await judge.call("join"))["room"]

@@ -104,6 +104,32 @@ def test_mute_and_audio_only(room: RoomState) -> None:
     assert room.set_audio_only(JUDGE, PLAINTIFF, False).events[0][1]["by"] == JUDGE
 
 
+def test_raised_hands(room: RoomState) -> None:
+    with pytest.raises(WrongState):  # the lobby writes a message instead
+        room.raise_hand(PLAINTIFF, now=0)
+    for pid in (PLAINTIFF, DEFENDANT):
+        room.admit(JUDGE, pid)
+    for staff in (JUDGE, CLERK):
+        with pytest.raises(NotAllowed):
+            room.raise_hand(staff, now=0)
+    raised = room.raise_hand(PLAINTIFF, now=10)
+    assert raised.events == (("hand.raised", {"participant_id": PLAINTIFF}),)
+    assert raised.delta is not None and raised.delta["members"][0]["hand_raised"] is True
+    assert room.raise_hand(PLAINTIFF, now=11) is NO_CHANGE
+    with pytest.raises(NotAllowed):  # parties do not lower each other's hands
+        room.lower_hand(DEFENDANT, PLAINTIFF)
+    assert room.member(PLAINTIFF).hand_raised
+    assert room.lower_hand(CLERK, PLAINTIFF).events == (
+        ("hand.lowered", {"participant_id": PLAINTIFF, "by": CLERK}),
+    )
+    assert room.lower_hand(JUDGE, PLAINTIFF) is NO_CHANGE
+    with pytest.raises(NotAllowed, match="wait 3 s"):  # raised at 10: paced
+        room.raise_hand(PLAINTIFF, now=12)
+    room.raise_hand(PLAINTIFF, now=13)
+    assert room.lower_hand(PLAINTIFF, PLAINTIFF).events[0][1]["by"] == PLAINTIFF
+    assert room.snapshot()["members"][2]["hand_raised"] is False
+
+
 def test_deny_and_remove_bar_the_participant(room: RoomState) -> None:
     assert room.deny(JUDGE, DEFENDANT).kinds == ["lobby.denied"]
     with pytest.raises(NotAllowed, match="denied"):

@@ -116,6 +116,7 @@ function personLine(member) {
     });
     flags.push(`${t(`quality.${quality.level}`)} ${figures}`);
   }
+  if (member.hand_raised) flags.push(t("court.hand_raised"));
   if (member.muted) flags.push(t("court.muted"));
   if (member.audio_only) flags.push(t("court.audio_only"));
   text.textContent = t("court.person", { name: member.name, flags: flags.join(t("list.separator")) });
@@ -180,6 +181,11 @@ function renderRoom(room) {
       const item = personLine(member);
       const id = member.participant_id;
       const name = member.name;
+      if (member.hand_raised) {  // the judge gives leave to speak (or not), then lowers it
+        item.append(button("court.lower_hand", act("lower_hand", { participant_id: id }),
+          { "data-lower-hand": String(id), "aria-label": `${t("court.lower_hand")}: ${name}` }));
+        item.classList.add("hand-raised");
+      }
       if (id !== page.courtroom.me && isJudge()) {
         item.append(
           button(member.muted ? "court.unmute" : "court.mute",

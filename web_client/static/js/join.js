@@ -164,6 +164,10 @@ function syncControls() {
     audioOnly ? "hearing.video_on" : "hearing.audio_only",
   );
   document.getElementById("audio-only-note").hidden = !audioOnly;
+  const hand = document.getElementById("raise-hand");
+  hand.hidden = !mine || mine.role === "observer";
+  hand.textContent = t(mine?.hand_raised ? "hearing.lower_hand" : "hearing.raise_hand");
+  hand.setAttribute("aria-pressed", String(Boolean(mine?.hand_raised)));
 }
 
 function bindControls() {
@@ -177,6 +181,12 @@ function bindControls() {
     const courtroom = state.courtroom;
     const mine = courtroom.room?.members.find((m) => m.participant_id === courtroom.me);
     await courtroom.call("set_audio_only", { participant_id: courtroom.me, audio_only: !mine?.audio_only });
+  });
+  // Asking the judge for leave to speak, as a raised hand in the courtroom.
+  document.getElementById("raise-hand").addEventListener("click", async () => {
+    const courtroom = state.courtroom;
+    const mine = courtroom.room?.members.find((m) => m.participant_id === courtroom.me);
+    await courtroom.call(mine?.hand_raised ? "lower_hand" : "raise_hand", {});
   });
 }
 
@@ -222,7 +232,7 @@ async function enterCourtroom() {
     }
     notice(refusal ? t(`lobby.${refusal}`) : t("join.failed", { message }));
   });
-  courtroom.addEventListener("server-error", (event) => notice(event.detail.message));
+  courtroom.addEventListener("server-error", (event) => notice(describeError(event.detail)));
   courtroom.addEventListener("ended", (event) => {
     document.getElementById("ended-reason").textContent = t(`hearing.${event.detail}`);
     show("screen-ended");

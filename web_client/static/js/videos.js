@@ -46,6 +46,7 @@ export function renderVideos(container, courtroom) {
     }
     const flags = [member.name, t(`role.${member.role}`)];
     if (member.participant_id === speaker) flags.push(t("hearing.speaking"));
+    if (member.hand_raised) flags.push(t("court.hand_raised"));
     if (member.muted) flags.push(t("court.muted"));
     if (!member.connected) flags.push(t("status.disconnected"));
     const label = flags.join(" · ");
