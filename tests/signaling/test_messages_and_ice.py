@@ -65,6 +65,8 @@ BAD = [
     ("admit", {"participant_id": 2**53}, "participant_id"),
     ("admit", {"participant_id": 1.5}, "participant_id"),
     ("set_audio_only", {"participant_id": 3}, "audio_only"),
+    ("raise_hand", {"participant_id": 3}, "takes no fields"),
+    ("lower_hand", {"participant_id": 0}, "participant_id"),
     ("set_stage", {}, "stage must be one of"),
     ("set_stage", {"stage": ["debate"]}, "stage must be one of"),
     ("unmute", {}, "participant_id"),
@@ -110,7 +112,8 @@ def test_turn_rest_credentials_match_coturn_scheme() -> None:
 def test_every_documented_event_has_a_parser() -> None:
     documented = {
         "join", "offer", "ice_candidate", "admit", "deny", "remove", "confirm_identity", "mute",
-        "unmute", "set_audio_only", "set_stage", "accept_rules", "leave",
+        "unmute", "set_audio_only", "raise_hand", "lower_hand", "set_stage", "accept_rules",
+        "leave",
     }  # fmt: skip
     assert documented == EVENTS
     assert {s.value for s in Stage} == {
