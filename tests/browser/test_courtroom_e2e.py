@@ -147,12 +147,14 @@ async def test_full_courtroom_in_chromium(
     await expect(hand).to_have_text("Lower hand")
     defendant_line = judge.locator(f"#people-list [data-participant='{d_id}']")
     await expect(defendant_line).to_contain_text("请求发言", timeout=10_000)
+    await expect(judge.locator("#hands-note")).to_have_text("请求发言：Li Si")
     tile = pixel.locator(f"#videos [data-participant='{d_id}'] figcaption")
     await expect(tile).to_contain_text("请求发言", timeout=10_000)
     await screenshot(judge, "judge-console-hand-raised-zh")
     await judge.click(f"[data-lower-hand='{d_id}']")
     await expect(hand).to_have_attribute("aria-pressed", "false", timeout=10_000)
     await expect(defendant_line).not_to_contain_text("请求发言")
+    await expect(judge.locator("#hands-note")).to_be_hidden()
     await expect(tile).not_to_contain_text("请求发言")
 
     async def frames(page: Page) -> int:

@@ -17,7 +17,7 @@ const STAFF_ROLES = ["judge", "clerk"];
 // docs/api.md: the clerk may open the lobby and start signing; the rest is the judge's.
 const CLERK_ACTIONS = ["open_lobby", "begin_signing"];
 const hearingId = Number(location.pathname.split("/")[3]);
-const page = { hearing: null, courtroom: null, you: null, skewMs: 0, shownStage: null };
+const page = { hearing: null, courtroom: null, you: null, skewMs: 0, shownStage: null, hands: [] };
 
 // The hearing's view with the server's clock: elapsed times are measured against the server.
 async function loadView() {
@@ -135,6 +135,18 @@ function actAfterConfirming(questionKey, name, event, data) {
   };
 }
 
+// Who asks to speak, in the order this console saw the hands go up.
+function renderHands(people) {
+  const raised = new Map(people.filter((m) => m.hand_raised).map((m) => [m.participant_id, m]));
+  page.hands = [...page.hands.filter((id) => raised.has(id)),
+    ...[...raised.keys()].filter((id) => !page.hands.includes(id))];
+  const note = document.getElementById("hands-note");
+  note.hidden = !page.hands.length;
+  note.textContent = page.hands.length
+    ? t("court.hands", { names: page.hands.map((id) => raised.get(id).name).join(t("list.separator")) })
+    : "";
+}
+
 function renderRoom(room) {
   // The dropdown follows the stage only when the stage itself changes: an unrelated update
   // (someone connects, is muted) must not undo the judge's choice before "set stage".
@@ -176,6 +188,7 @@ function renderRoom(room) {
     lobbyList.append(empty);
   }
   const people = room.members.filter((m) => m.status === "admitted");
+  renderHands(people);
   document.getElementById("people-list").replaceChildren(
     ...people.map((member) => {
       const item = personLine(member);
