@@ -25,6 +25,12 @@ async def _judge_and_plaintiff(room: dict[str, Any]) -> tuple[SocketClient, Sock
     return judge, party, room["parties"]["plaintiff"]["participant_id"]
 
 
+async def _defendant(room: dict[str, Any]) -> tuple[SocketClient, int]:
+    defendant = room["open_socket"](as_party="defendant")
+    await defendant.connect()
+    return defendant, room["parties"]["defendant"]["participant_id"]
+
+
 async def _log(app: web.Application, hearing_id: int) -> list[tuple[str, str, dict[str, Any]]]:
     """The hearing's event log straight from the database, after checking its hash chain."""
     async with app[DATABASE].read() as session:
@@ -35,12 +41,8 @@ async def _log(app: web.Application, hearing_id: int) -> list[tuple[str, str, di
 
 async def test_lobby_admission_mute_and_stage_reach_everyone(courtroom: dict[str, Any]) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
-    defendant = courtroom["open_socket"](as_party="defendant")
-    await defendant.connect()
-    waiting = await judge.wait_for(
-        "room", lambda s: member(s, pid) and member(s, courtroom["parties"]["defendant"]
-                                                     ["participant_id"])
-    )  # fmt: skip
+    defendant, did = await _defendant(courtroom)
+    waiting = await judge.wait_for("room", lambda s: member(s, pid) and member(s, did))
     assert member(waiting, pid)["status"] == "lobby"
     assert (member(waiting, pid)["name"], member(waiting, pid)["role"]) == ("张三", "plaintiff")
     joined = await party.call("join")
@@ -80,9 +82,7 @@ async def test_every_judge_act_is_logged_with_its_actor(
     courtroom: dict[str, Any], app: web.Application
 ) -> None:
     judge, _party, pid = await _judge_and_plaintiff(courtroom)
-    defendant = courtroom["open_socket"](as_party="defendant")
-    await defendant.connect()
-    did = courtroom["parties"]["defendant"]["participant_id"]
+    defendant, did = await _defendant(courtroom)
     for event, data in (
         ("confirm_identity", {"participant_id": pid}),
         ("admit", {"participant_id": pid}),
@@ -113,8 +113,7 @@ async def test_a_party_raises_a_hand_and_the_court_lowers_it(
     courtroom: dict[str, Any], app: web.Application
 ) -> None:
     judge, party, pid = await _judge_and_plaintiff(courtroom)
-    defendant = courtroom["open_socket"](as_party="defendant")
-    await defendant.connect()
+    defendant, _did = await _defendant(courtroom)
     refused = await defendant.call("raise_hand")  # still in the lobby
     assert refused["error"]["code"] == "wrong_state", refused
     await judge.call("admit", {"participant_id": pid})
