@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,16 +53,28 @@ async def reset_shared_database(settings: Settings) -> None:
         await fresh.close()
 
 
-@pytest.fixture
-async def server(settings: Settings, clock: FakeClock) -> AsyncIterator[TestServer]:
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: FakeClock, inject: Mapping[web.AppKey[Any], Any] | None = None
+) -> AsyncIterator[TestServer]:
+    """The real app on 127.0.0.1 (a free port) over a fresh database; ``inject`` sets app keys
+    first (a faulty disk, a recording media engine). Closed on exit."""
     await reset_shared_database(settings)
     app = create_app(settings, clock=clock)
+    for key, value in (inject or {}).items():
+        app[key] = value
     test_server = TestServer(app, host="127.0.0.1", port=0)
     await test_server.start_server()
     try:
         yield test_server
     finally:
         await test_server.close()
+
+
+@pytest.fixture
+async def server(settings: Settings, clock: FakeClock) -> AsyncIterator[TestServer]:
+    async with running_app(settings, clock) as test_server:
+        yield test_server
 
 
 @pytest.fixture

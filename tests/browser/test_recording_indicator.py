@@ -16,12 +16,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page
 
-from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.namespace import RECORDING_FILE_OPENER
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.browser.test_courtroom_e2e import party_joins
-from tests.conftest import reset_shared_database
+from tests.conftest import running_app
 from tests.recording.conftest import decode_errors
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
@@ -47,15 +46,8 @@ def disk() -> SwitchableDisk:
 async def server(
     settings: Settings, clock: FakeClock, disk: SwitchableDisk
 ) -> AsyncIterator[TestServer]:
-    await reset_shared_database(settings)
-    app = create_app(settings, clock=clock)
-    app[RECORDING_FILE_OPENER] = disk.open
-    test_server = TestServer(app, host="127.0.0.1", port=0)
-    await test_server.start_server()
-    try:
+    async with running_app(settings, clock, {RECORDING_FILE_OPENER: disk.open}) as test_server:
         yield test_server
-    finally:
-        await test_server.close()
 
 
 async def indicator_shows(page: Page, state: str, text: str, what: str) -> dict[str, str]:

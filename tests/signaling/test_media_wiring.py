@@ -14,12 +14,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.media.exceptions import BadSdp, NotAttached
 from signaling.media_port import FailedCallback, SlotTrack, TrackMapCallback
 from signaling.namespace import COURTROOMS, MEDIA_FACTORY
-from tests.conftest import reset_shared_database
+from tests.conftest import running_app
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient, member
@@ -93,15 +92,8 @@ async def server(
         ice_servers=("stun:stun.court.test:3478", "turn:turn.court.test:3478"),
         turn_secret="coturn-secret", turn_ttl_seconds=600,
     )  # fmt: skip
-    await reset_shared_database(settings)
-    app = create_app(settings, clock=clock)
-    app[MEDIA_FACTORY] = factory
-    test_server = TestServer(app, host="127.0.0.1", port=0)
-    await test_server.start_server()
-    try:
+    async with running_app(settings, clock, {MEDIA_FACTORY: factory}) as test_server:
         yield test_server
-    finally:
-        await test_server.close()
     assert engines[-1].calls[-1] == ("close",)  # every hearing's media closed on shutdown
 
 

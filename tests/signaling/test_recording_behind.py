@@ -19,10 +19,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bench.synthetic import Clip, make_clip
-from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.namespace import RECORDING_FILE_OPENER
-from tests.conftest import reset_shared_database
+from tests.conftest import running_app
 from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.clock import FakeClock
 from tests.support.disk_faults import StallingDisk
@@ -40,16 +39,12 @@ def disk() -> StallingDisk:
 async def server(
     settings: Settings, clock: FakeClock, disk: StallingDisk
 ) -> AsyncIterator[TestServer]:
-    await reset_shared_database(settings)
-    app = create_app(settings.replace(recording_queue_frames=40), clock=clock)
-    app[RECORDING_FILE_OPENER] = disk.open
-    test_server = TestServer(app, host="127.0.0.1", port=0)
-    await test_server.start_server()
-    try:
-        yield test_server
-    finally:
-        disk.release()  # never leave the writer thread blocked
-        await test_server.close()
+    small_queue = settings.replace(recording_queue_frames=40)
+    async with running_app(small_queue, clock, {RECORDING_FILE_OPENER: disk.open}) as test_server:
+        try:
+            yield test_server
+        finally:
+            disk.release()  # never leave the writer thread blocked (before the server closes)
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bench.synthetic import Clip, make_clip
-from hearing_server.app import create_app
 from hearing_server.settings import Settings
 from signaling.namespace import RECORDING_FILE_OPENER
-from tests.conftest import reset_shared_database
+from tests.conftest import running_app
 from tests.recording.conftest import decode_errors
 from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.clock import FakeClock
@@ -46,15 +45,11 @@ async def server(
     settings: Settings, clock: FakeClock, disk: SwitchableDisk
 ) -> AsyncIterator[TestServer]:
     """The real app, 1 s segments, its recording files on the switchable disk."""
-    await reset_shared_database(settings)
-    app = create_app(settings.replace(recording_segment_seconds=1), clock=clock)
-    app[RECORDING_FILE_OPENER] = disk.open
-    test_server = TestServer(app, host="127.0.0.1", port=0)
-    await test_server.start_server()
-    try:
+    short_segments = settings.replace(recording_segment_seconds=1)
+    async with running_app(
+        short_segments, clock, {RECORDING_FILE_OPENER: disk.open}
+    ) as test_server:
         yield test_server
-    finally:
-        await test_server.close()
 
 
 @pytest.fixture(scope="module")
