@@ -167,9 +167,13 @@ export class Courtroom extends EventTarget {
     await this.socket.emitWithAck("quality_report", { loss, rtt_ms: rttMs });
   }
 
+  // This participant's own line in the room (status, muted, audio-only, hand), if known.
+  mine() {
+    return this.room?.members.find((m) => m.participant_id === this.me) ?? null;
+  }
+
   myStatus() {
-    const mine = this.room?.members.find((m) => m.participant_id === this.me);
-    return mine ? mine.status : null;
+    return this.mine()?.status ?? null;
   }
 
   setRoom(snapshot) {

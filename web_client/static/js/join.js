@@ -143,7 +143,7 @@ function renderRoom(room) {
   document.getElementById("stage-name").textContent = room.stage
     ? t(`stage.${room.stage}`)
     : t("hearing.stage.none");
-  const mine = room.members.find((m) => m.participant_id === courtroom.me);
+  const mine = courtroom.mine();
   document.getElementById("muted-note").hidden = !(mine && mine.muted);
   syncControls();
   renderVideos(document.getElementById("videos"), courtroom);
@@ -154,7 +154,7 @@ function syncControls() {
   if (!state.stream) return;
   const audio = state.stream.getAudioTracks()[0];
   const video = state.stream.getVideoTracks()[0];
-  const mine = state.courtroom?.room?.members.find((m) => m.participant_id === state.courtroom.me);
+  const mine = state.courtroom?.mine();
   const audioOnly = Boolean(mine && mine.audio_only);
   document.getElementById("toggle-mic").textContent = t(audio?.enabled ? "hearing.mute" : "hearing.unmute");
   document.getElementById("toggle-camera").textContent = t(
@@ -179,13 +179,13 @@ function bindControls() {
   document.getElementById("toggle-camera").addEventListener("click", () => flip(state.stream.getVideoTracks()[0]));
   document.getElementById("toggle-audio-only").addEventListener("click", async () => {
     const courtroom = state.courtroom;
-    const mine = courtroom.room?.members.find((m) => m.participant_id === courtroom.me);
+    const mine = courtroom.mine();
     await courtroom.call("set_audio_only", { participant_id: courtroom.me, audio_only: !mine?.audio_only });
   });
   // Asking the judge for leave to speak, as a raised hand in the courtroom.
   document.getElementById("raise-hand").addEventListener("click", async () => {
     const courtroom = state.courtroom;
-    const mine = courtroom.room?.members.find((m) => m.participant_id === courtroom.me);
+    const mine = courtroom.mine();
     await courtroom.call(mine?.hand_raised ? "lower_hand" : "raise_hand", {});
   });
 }
