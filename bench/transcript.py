@@ -37,9 +37,9 @@ import socketio
 
 from bench.sfu import free_port, proc_cpu_s, run_cli
 from bench.transcript_render import build as build_transcript
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event
-from hearing_server.hearings import get_hearing
+from hearing_server.services.hearings import get_hearing
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event
 
 NAMESPACE = "/hearing"
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway server on 127.0.0.1

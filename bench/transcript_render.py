@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from hearing_server.canonical import canonical_json
+from hearing_server.domain.canonical import canonical_json
 from transcript.header import HeaderParty, HearingHeader
 from transcript.model import Transcript
 from transcript.pdf import PdfFont, register_font, render_pdf

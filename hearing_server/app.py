@@ -8,10 +8,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hearing_server.clock import Clock, SystemClock
-from hearing_server.db import Database
-from hearing_server.ratelimit import FailureLimiter
+from hearing_server.domain.clock import Clock, SystemClock
+from hearing_server.domain.ratelimit import FailureLimiter
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
 from hearing_server.web import (
     auth_routes,
     hearing_routes,

@@ -16,30 +16,30 @@ from typing import Any
 from aiohttp import web
 
 from hearing_server.app import create_app
-from hearing_server.bundle import build_bundle, latest_video_export
-from hearing_server.clock import SystemClock
-from hearing_server.db import Database
-from hearing_server.eventlog import verify_hearing_log
-from hearing_server.exceptions import HearingServerError, ValidationFailed
+from hearing_server.domain.clock import SystemClock
+from hearing_server.domain.exceptions import HearingServerError, ValidationFailed
+from hearing_server.domain.hearing_state import HearingState
 from hearing_server.export_cli import LANGUAGES, export_tracks_command, export_video_command
-from hearing_server.hearing_state import HearingState
-from hearing_server.hearings import (
+from hearing_server.services.bundle import build_bundle, latest_video_export
+from hearing_server.services.hearings import (
     HearingAccess,
     hearing_to_json,
     list_hearings,
     schedule_hearing,
 )
-from hearing_server.invitations import invitation_text
-from hearing_server.models import ParticipantRole, StaffRole
-from hearing_server.participants import (
+from hearing_server.services.invitations import invitation_text
+from hearing_server.services.participants import (
     add_participant,
     invitation_details,
     issue_invitation,
 )
-from hearing_server.principals import StaffPrincipal
-from hearing_server.seal import load_or_create_seal
+from hearing_server.services.principals import StaffPrincipal
+from hearing_server.services.seal import load_or_create_seal
+from hearing_server.services.staff import create_staff, find_staff
 from hearing_server.settings import Settings, load_settings
-from hearing_server.staff import create_staff, find_staff
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import verify_hearing_log
+from hearing_server.store.models import ParticipantRole, StaffRole
 from hearing_server.tls import make_dev_certificate, server_ssl_context
 from transcript.verify import add_arguments as add_verify_arguments
 from transcript.verify import run as run_verify

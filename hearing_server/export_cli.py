@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from hearing_server.db import Database
-from hearing_server.exceptions import Conflict, HearingServerError
-from hearing_server.export_inputs import LANGUAGES, ExportInputs, load_export_inputs
+from hearing_server.domain.exceptions import Conflict, HearingServerError
+from hearing_server.services.export_inputs import LANGUAGES, ExportInputs, load_export_inputs
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
 from recording.exceptions import RecordingError
 from recording.export_tracks import export_tracks
 from recording.export_video import export_video

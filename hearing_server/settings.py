@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hearing_server.exceptions import ConfigError
+from hearing_server.domain.exceptions import ConfigError
 
 ENV_PREFIX = "HEARING_"
 

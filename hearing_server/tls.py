@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from hearing_server.exceptions import ConfigError
+from hearing_server.domain.exceptions import ConfigError
 from hearing_server.settings import Settings
 
 

@@ -15,14 +15,18 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from hearing_server.clock import iso_utc
-from hearing_server.exceptions import HearingServerError
-from hearing_server.hearing_state import HearingState, Transition
-from hearing_server.hearings import access_hearing
-from hearing_server.models import Participant
-from hearing_server.participants import resolve_party_session
-from hearing_server.principals import Principal
-from hearing_server.signer_keys import bind_on_identity_confirmed
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.exceptions import HearingServerError
+from hearing_server.domain.hearing_state import HearingState, Transition
+from hearing_server.services import transcript_live
+from hearing_server.services.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
+from hearing_server.services.hearings import access_hearing
+from hearing_server.services.participants import resolve_party_session
+from hearing_server.services.ports import MediaFactory, track_map_to_wire
+from hearing_server.services.principals import Principal
+from hearing_server.services.recording_control import RecordingControl, SegmentFileOpener
+from hearing_server.services.signer_keys import bind_on_identity_confirmed
+from hearing_server.store.models import Participant
 from hearing_server.web.keys import (
     CLOCK,
     DATABASE,
@@ -32,15 +36,13 @@ from hearing_server.web.keys import (
 )
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from recording.segment_writer import open_exclusive
-from signaling import messages as m
-from signaling import transcript_live, wire_json
-from signaling.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
-from signaling.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
-from signaling.ice import ice_servers_for
+from signaling import wire_json
 from signaling.media.exceptions import MediaError, NotAttached
-from signaling.media_port import MediaFactory, aiortc_media_factory, track_map_to_wire
-from signaling.recording_control import RecordingControl, SegmentFileOpener
-from signaling.room import NO_CHANGE, Change
+from signaling.media.factory import aiortc_media_factory
+from signaling.protocol import messages as m
+from signaling.protocol.exceptions import BadMessage, NotAllowed, SignalingError, WrongState
+from signaling.protocol.ice import ice_servers_for
+from signaling.protocol.room import NO_CHANGE, Change
 from transcript.exceptions import TranscriptError
 
 log = logging.getLogger(__name__)

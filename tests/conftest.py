@@ -14,11 +14,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from hearing_server.app import create_app
-from hearing_server.clock import iso_utc
-from hearing_server.db import Database
-from hearing_server.models import StaffRole
+from hearing_server.domain.clock import iso_utc
+from hearing_server.services.staff import create_staff
 from hearing_server.settings import Settings
-from hearing_server.staff import create_staff
+from hearing_server.store.db import Database
+from hearing_server.store.models import StaffRole
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 

@@ -15,10 +15,10 @@ import pytest
 from aiohttp import web
 
 from bench.synthetic_recording import Attendance, make_clip, record_hearing
-from hearing_server.eventlog import append_event
-from hearing_server.export_jobs import FILE_GONE, INTERRUPTED, ExportJobs, export_kinds
-from hearing_server.hearings import get_hearing
+from hearing_server.services.export_jobs import FILE_GONE, INTERRUPTED, ExportJobs, export_kinds
+from hearing_server.services.hearings import get_hearing
 from hearing_server.settings import Settings
+from hearing_server.store.eventlog import append_event
 from hearing_server.web.keys import DATABASE
 from tests.recording.conftest import decode_errors
 from tests.support.api import ApiClient

@@ -8,10 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from hearing_server.db import Database
-from hearing_server.eventlog import load_events
-from hearing_server.recordings import NewSegment, add_segment, list_segments, recordings_root
+from hearing_server.services.recordings import (
+    NewSegment,
+    add_segment,
+    list_segments,
+    recordings_root,
+)
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import load_events
 from hearing_server.web.keys import CLOCK, DATABASE
 from tests.support.api import ApiClient
 

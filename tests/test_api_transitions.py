@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from hearing_server.clock import iso_utc
-from hearing_server.hearing_state import TRANSITIONS, HearingAction, HearingState
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.hearing_state import TRANSITIONS, HearingAction, HearingState
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 

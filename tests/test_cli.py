@@ -108,7 +108,7 @@ def test_settings_from_environment_and_flags(tmp_path: Path) -> None:
     assert settings.host == "0.0.0.0"
     assert settings.effective_database_url == "sqlite+aiosqlite:////srv/h/hearing.db"
     assert settings.effective_public_url == "http://0.0.0.0:9000"
-    from hearing_server.exceptions import ConfigError
+    from hearing_server.domain.exceptions import ConfigError
 
     with pytest.raises(ConfigError, match="both a certificate and a key"):
         load_settings(environ={"HEARING_TLS_CERT": str(tmp_path / "c.pem")})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hearing_server.eventlog import GENESIS_HASH, event_hash, verify_chain
-from hearing_server.models import HearingEvent
+from hearing_server.domain.chain import GENESIS_HASH, event_hash, verify_chain
+from hearing_server.store.models import HearingEvent
 
 AT = "2026-05-11T01:30:00.000Z"
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from hearing_server.exceptions import IllegalTransition
-from hearing_server.hearing_state import (
+from hearing_server.domain.exceptions import IllegalTransition
+from hearing_server.domain.hearing_state import (
     TRANSITIONS,
     HearingAction,
     HearingState,

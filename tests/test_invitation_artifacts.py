@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hearing_server.invitations import (
+from hearing_server.services.invitations import (
     InvitationDetails,
     invitation_ics,
     invitation_text,

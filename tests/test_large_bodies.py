@@ -10,7 +10,7 @@ import pytest
 from aiohttp import StreamReader
 from aiohttp.test_utils import make_mocked_request
 
-from hearing_server.exceptions import PayloadTooLarge
+from hearing_server.domain.exceptions import PayloadTooLarge
 from hearing_server.web.signing_routes import _large_body
 
 BODY = json.dumps({"manifest": "{}", "signature_image": "A" * 20_000}).encode()

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from hearing_server.merkle import (
+from hearing_server.domain.merkle import (
     EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,

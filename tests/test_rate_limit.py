@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hearing_server.ratelimit import FailureLimiter
+from hearing_server.domain.ratelimit import FailureLimiter
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 

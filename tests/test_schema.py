@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from hearing_server import schema
-from hearing_server.db import Database
-from hearing_server.exceptions import ConfigError
-from hearing_server.models import StaffRole
+from hearing_server.domain.exceptions import ConfigError
+from hearing_server.services.staff import create_staff
 from hearing_server.settings import Settings
-from hearing_server.staff import create_staff
+from hearing_server.store import schema
+from hearing_server.store.db import Database
+from hearing_server.store.models import StaffRole
 from tests.conftest import reset_shared_database
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

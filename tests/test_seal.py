@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from hearing_server.seal import load_or_create_seal, verify_seal
+from hearing_server.services.seal import load_or_create_seal, verify_seal
 from tests.support.processes import run_cli
 
 

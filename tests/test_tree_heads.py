@@ -6,10 +6,10 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hearing_server.eventlog import GENESIS_HASH, event_hash
-from hearing_server.models import HearingEvent
-from hearing_server.seal import load_or_create_seal
-from hearing_server.tree_heads import prove_append_only, sign_tree_head, verify_tree_head
+from hearing_server.domain.chain import GENESIS_HASH, event_hash
+from hearing_server.services.seal import load_or_create_seal
+from hearing_server.services.tree_heads import prove_append_only, sign_tree_head, verify_tree_head
+from hearing_server.store.models import HearingEvent
 
 NOW = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)
 

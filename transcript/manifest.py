@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hearing_server.canonical import CanonicalJSONError, canonical_json
-from hearing_server.merkle import merkle_root
+from hearing_server.domain.canonical import CanonicalJSONError, canonical_json
+from hearing_server.domain.merkle import merkle_root
 
 MANIFEST_FORMAT = "hearing-signing-manifest/1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

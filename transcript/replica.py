@@ -15,7 +15,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Self
 
-from hearing_server.canonical import canonical_json
+from hearing_server.domain.canonical import canonical_json
 from transcript.deltas import DeltaKind, TranscriptDelta
 from transcript.exceptions import (
     HistoryUnavailable,

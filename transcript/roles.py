@@ -8,50 +8,27 @@ interpreter) may only file correction requests and sign. Observers read only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from hearing_server.domain.roles import (
+    PARTY_ROLES,
+    ROLES_FOR,
+    STAFF_ROLES,
+    Permission,
+    Role,
+)
 from transcript.exceptions import InvalidInput, NotPermitted
 
-
-class Role(StrEnum):
-    """Participant roles; the values are those of ``hearing_server.models.ParticipantRole``."""
-
-    JUDGE = "judge"
-    CLERK = "clerk"
-    PLAINTIFF = "plaintiff"
-    DEFENDANT = "defendant"
-    AGENT = "agent"
-    WITNESS = "witness"
-    INTERPRETER = "interpreter"
-    OBSERVER = "observer"
-
-
-class Permission(StrEnum):
-    READ = "read"
-    WRITE_ENTRIES = "write_entries"
-    REQUEST_CORRECTION = "request_correction"
-    RULE_ON_CORRECTION = "rule_on_correction"
-    LOCK = "lock"
-    UNLOCK = "unlock"
-    SIGN = "sign"
-    FINALISE = "finalise"
-
-
-STAFF_ROLES = frozenset({Role.JUDGE, Role.CLERK})
-PARTY_ROLES = frozenset(
-    {Role.PLAINTIFF, Role.DEFENDANT, Role.AGENT, Role.WITNESS, Role.INTERPRETER}
-)
-
-ROLES_FOR: dict[Permission, frozenset[Role]] = {
-    Permission.READ: frozenset(Role),
-    Permission.WRITE_ENTRIES: STAFF_ROLES,
-    Permission.REQUEST_CORRECTION: PARTY_ROLES,
-    Permission.RULE_ON_CORRECTION: STAFF_ROLES,
-    Permission.LOCK: STAFF_ROLES,
-    Permission.UNLOCK: frozenset({Role.JUDGE}),
-    Permission.SIGN: STAFF_ROLES | PARTY_ROLES,
-    Permission.FINALISE: STAFF_ROLES,
-}
+__all__ = [
+    "PARTY_ROLES",
+    "ROLES_FOR",
+    "STAFF_ROLES",
+    "Actor",
+    "Permission",
+    "Role",
+    "is_permitted",
+    "parse_role",
+    "require",
+]
 
 
 @dataclass(frozen=True)

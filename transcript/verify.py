@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hearing_server.canonical import CanonicalJSONError, canonical_json
-from hearing_server.eventlog import GENESIS_HASH, event_hash
-from hearing_server.merkle import leaf_hash, root_from_leaf_hashes
+from hearing_server.domain.canonical import CanonicalJSONError, canonical_json
+from hearing_server.domain.chain import GENESIS_HASH, event_hash
+from hearing_server.domain.merkle import leaf_hash, root_from_leaf_hashes
 from transcript.manifest import ManifestError, SegmentRef, SigningManifest, segments_merkle_root
 
 UNHASHED = frozenset({"manifest.json", "seal.sig", "seal.pub.pem"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hearing_server.exceptions import CredentialRejected
-from hearing_server.principals import StaffPrincipal
-from hearing_server.staff import authenticate, open_staff_session, revoke_staff_session
+from hearing_server.domain.exceptions import CredentialRejected
+from hearing_server.services.principals import StaffPrincipal
+from hearing_server.services.staff import authenticate, open_staff_session, revoke_staff_session
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
 from hearing_server.web.middleware import (
     PRINCIPAL_KEY,

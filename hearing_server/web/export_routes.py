@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from hearing_server.exceptions import NotFound, ValidationFailed
-from hearing_server.export_jobs import ExportJobs, export_kinds
-from hearing_server.hearings import HearingAccess, access_hearing
+from hearing_server.domain.exceptions import NotFound, ValidationFailed
+from hearing_server.services.export_jobs import ExportJobs, export_kinds
+from hearing_server.services.hearings import HearingAccess, access_hearing
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object

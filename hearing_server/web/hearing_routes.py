@@ -8,17 +8,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlmodel import col, delete
 
-from hearing_server.clock import iso_utc
-from hearing_server.eventlog import (
-    append_event,
-    event_to_json,
-    first_event_at,
-    load_events,
-    verify_chain,
-)
-from hearing_server.exceptions import Conflict, Forbidden, ValidationFailed
-from hearing_server.hearing_state import HearingAction, HearingState, transition_to
-from hearing_server.hearings import (
+from hearing_server.domain.chain import verify_chain
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.exceptions import Conflict, Forbidden, ValidationFailed
+from hearing_server.domain.hearing_state import HearingAction, HearingState, transition_to
+from hearing_server.services.hearings import (
     access_hearing,
     hearing_to_json,
     list_hearings,
@@ -26,14 +20,20 @@ from hearing_server.hearings import (
     schedule_hearing,
     transition_hearing,
 )
-from hearing_server.models import (
+from hearing_server.services.participants import list_participants, participant_to_json
+from hearing_server.store.eventlog import (
+    append_event,
+    event_to_json,
+    first_event_at,
+    load_events,
+)
+from hearing_server.store.models import (
     HearingEvent,
     Invitation,
     Participant,
     PartySession,
     StaffRole,
 )
-from hearing_server.participants import list_participants, participant_to_json
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, TRANSITION_LISTENERS
 from hearing_server.web.middleware import current_principal, current_staff
 from hearing_server.web.validation import Fields, path_id, read_json_object

@@ -7,11 +7,11 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from hearing_server.clock import Clock
-from hearing_server.db import Database
-from hearing_server.hearing_state import Transition
-from hearing_server.ratelimit import FailureLimiter
+from hearing_server.domain.clock import Clock
+from hearing_server.domain.hearing_state import Transition
+from hearing_server.domain.ratelimit import FailureLimiter
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)

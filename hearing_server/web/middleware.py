@@ -9,16 +9,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from yarl import URL
 
-from hearing_server.exceptions import (
+from hearing_server.domain.exceptions import (
     CredentialRejected,
     Forbidden,
     HearingServerError,
     NotAuthenticated,
     RateLimited,
 )
-from hearing_server.participants import resolve_party_session
-from hearing_server.principals import PartyPrincipal, Principal, StaffPrincipal
-from hearing_server.staff import resolve_staff_session
+from hearing_server.services.participants import resolve_party_session
+from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
+from hearing_server.services.staff import resolve_staff_session
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
 
 log = logging.getLogger(__name__)

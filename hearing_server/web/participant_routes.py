@@ -8,17 +8,15 @@ from aiohttp import web
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Conflict, NotFound
-from hearing_server.hearings import access_hearing, require_editable
-from hearing_server.invitations import (
+from hearing_server.domain.exceptions import Conflict, NotFound
+from hearing_server.services.hearings import access_hearing, require_editable
+from hearing_server.services.invitations import (
     invitation_ics,
     invitation_text,
     qr_png_data_url,
     qr_svg,
 )
-from hearing_server.models import Invitation, Participant, ParticipantRole
-from hearing_server.participants import (
+from hearing_server.services.participants import (
     IssuedInvitation,
     active_invitation,
     add_participant,
@@ -30,6 +28,8 @@ from hearing_server.participants import (
     participant_to_json,
     revoke_invitation,
 )
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import Invitation, Participant, ParticipantRole
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal, public_base_url
 from hearing_server.web.validation import Fields, path_id, read_json_object

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hearing_server.clock import iso_utc
-from hearing_server.exceptions import CredentialRejected, ValidationFailed
-from hearing_server.participants import (
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.exceptions import CredentialRejected, ValidationFailed
+from hearing_server.services.participants import (
     exchange_invitation,
     find_invitation_by_code,
     find_invitation_by_token,

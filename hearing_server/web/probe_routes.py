@@ -10,7 +10,7 @@ import os
 
 from aiohttp import web
 
-from hearing_server.exceptions import PayloadTooLarge, ValidationFailed
+from hearing_server.domain.exceptions import PayloadTooLarge, ValidationFailed
 from hearing_server.web.middleware import current_principal
 
 routes = web.RouteTableDef()

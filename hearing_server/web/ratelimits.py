@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 
 from aiohttp import web
 
-from hearing_server.exceptions import RateLimited
+from hearing_server.domain.exceptions import RateLimited
 from hearing_server.web.keys import CLOCK, LOGIN_LIMITER
 
 

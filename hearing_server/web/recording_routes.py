@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hearing_server.exceptions import NotFound
-from hearing_server.hearings import access_hearing
-from hearing_server.participants import list_participants
-from hearing_server.recordings import (
+from hearing_server.domain.exceptions import NotFound
+from hearing_server.services.hearings import access_hearing
+from hearing_server.services.participants import list_participants
+from hearing_server.services.recordings import (
     CONTENT_TYPES,
     get_segment,
     list_segments,

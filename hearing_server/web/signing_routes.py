@@ -1,6 +1,7 @@
 """Signing over REST: signer keys, manifests, signatures, refusals, progress.
 
-Thin adapters over ``hearing_server.signing.SigningDesk``; see docs/api.md and docs/bundle.md.
+Thin adapters over ``hearing_server.services.signing.SigningDesk``; see docs/api.md and
+docs/bundle.md.
 Progress also reaches the courtroom live as the Socket.IO event ``signing``. The sealed
 bundle is the export kind "bundle" (``POST /api/hearings/{id}/exports``).
 """
@@ -13,11 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
-import hearing_server.bundle  # noqa: F401  (registers the "bundle" export kind)
-from hearing_server.exceptions import PayloadTooLarge, ValidationFailed
-from hearing_server.hearings import access_hearing
-from hearing_server.signer_keys import MAX_SPKI_BYTES, decode_base64, key_to_json, register_key
-from hearing_server.signing import MAX_IMAGE_BYTES, SigningDesk
+import hearing_server.services.bundle  # noqa: F401  (registers the "bundle" export kind)
+from hearing_server.domain.exceptions import PayloadTooLarge, ValidationFailed
+from hearing_server.services.hearings import access_hearing
+from hearing_server.services.signer_keys import (
+    MAX_SPKI_BYTES,
+    decode_base64,
+    key_to_json,
+    register_key,
+)
+from hearing_server.services.signing import MAX_IMAGE_BYTES, SigningDesk
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlmodel import col, select
 
-from hearing_server.exceptions import Forbidden
-from hearing_server.models import StaffRole, StaffUser
-from hearing_server.staff import create_staff, staff_to_json, update_staff
+from hearing_server.domain.exceptions import Forbidden
+from hearing_server.services.staff import create_staff, staff_to_json, update_staff
+from hearing_server.store.models import StaffRole, StaffUser
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_staff
 from hearing_server.web.validation import Fields, path_id, read_json_object

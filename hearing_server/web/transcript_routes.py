@@ -3,8 +3,8 @@
 ``GET /api/hearings/{id}/transcript`` (canonical form, SHA-256, version, state),
 ``.../transcript.json`` (exactly the canonical bytes that get signed), ``.../transcript.vtt``,
 ``.../transcript.txt`` and ``.../transcript.pdf`` (``?lang=zh|en``, default zh). Each is built
-from the hearing's event log (``signaling.transcript_live.load_transcript``), so it is the
-record as it stands, whether or not the courtroom is open.
+from the hearing's event log (``hearing_server.services.transcript_live.load_transcript``),
+so it is the record as it stands, whether or not the courtroom is open.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import hashlib
 
 from aiohttp import web
 
-from hearing_server.exceptions import HearingServerError, ValidationFailed
-from hearing_server.hearings import access_hearing
-from hearing_server.models import Hearing, Participant
-from hearing_server.participants import list_participants
+from hearing_server.domain.exceptions import HearingServerError, ValidationFailed
+from hearing_server.services.hearings import access_hearing
+from hearing_server.services.participants import list_participants
+from hearing_server.services.transcript_live import load_transcript
+from hearing_server.store.models import Hearing, Participant
 from hearing_server.web.keys import DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import path_id
-from signaling.transcript_live import load_transcript
 from transcript.exceptions import RenderError
 from transcript.header import HeaderParty, HearingHeader
 from transcript.model import Transcript

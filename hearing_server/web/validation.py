@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from hearing_server.clock import as_utc
-from hearing_server.exceptions import PayloadTooLarge, ValidationFailed
+from hearing_server.domain.clock import as_utc
+from hearing_server.domain.exceptions import PayloadTooLarge, ValidationFailed
 
 E = TypeVar("E", bound=StrEnum)
 _MISSING = object()

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from signaling.court_messages import MAX_PER_PARTICIPANT, MessageBoard, TooManyMessages
-from signaling.exceptions import NotAllowed, WrongState
-from signaling.messages import CourtMessage
 from signaling.namespace import COURTROOMS
-from signaling.room import Event, RoomState, Status
+from signaling.protocol.court_messages import MAX_PER_PARTICIPANT, MessageBoard, TooManyMessages
+from signaling.protocol.exceptions import NotAllowed, WrongState
+from signaling.protocol.messages import CourtMessage
+from signaling.protocol.room import Event, RoomState, Status
 from tests.signaling.test_namespace import _log
 
 

@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from hearing_server.services.ports import FailedCallback, SlotTrack, TrackMapCallback
 from hearing_server.settings import Settings
 from signaling.media.exceptions import BadSdp, NotAttached
-from signaling.media_port import FailedCallback, SlotTrack, TrackMapCallback
 from signaling.namespace import COURTROOMS, MEDIA_FACTORY
 from tests.conftest import running_app
 from tests.support.api import ApiClient

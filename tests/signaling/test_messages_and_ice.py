@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from signaling.exceptions import BadMessage
-from signaling.ice import ice_servers_for, turn_credentials
-from signaling.messages import (
+from signaling.protocol.exceptions import BadMessage
+from signaling.protocol.ice import ice_servers_for, turn_credentials
+from signaling.protocol.messages import (
     EVENTS,
     Admit,
     CourtMessage,

@@ -9,7 +9,7 @@ import pytest
 import socketio
 from aiohttp import web
 
-from hearing_server.eventlog import event_to_json, load_events, verify_hearing_log
+from hearing_server.store.eventlog import event_to_json, load_events, verify_hearing_log
 from hearing_server.web.keys import DATABASE
 from signaling.namespace import COURTROOMS, MAX_FRAME_BYTES
 from tests.support.api import ApiClient

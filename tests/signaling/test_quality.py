@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from signaling.quality import Level, classify
+from signaling.protocol.quality import Level, classify
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient
 

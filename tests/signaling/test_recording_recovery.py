@@ -13,9 +13,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from hearing_server.app import create_app
-from hearing_server.db import Database
-from hearing_server.eventlog import load_events, verify_hearing_log
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import load_events, verify_hearing_log
 from tests.recording.conftest import decode_errors
 from tests.recording.killed_writer import save_clip
 from tests.recording.media import make_clip

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from signaling.exceptions import NotAllowed, UnknownParticipant, WrongState
-from signaling.messages import Stage
-from signaling.room import NO_CHANGE, RoomState, Status
+from signaling.protocol.exceptions import NotAllowed, UnknownParticipant, WrongState
+from signaling.protocol.messages import Stage
+from signaling.protocol.room import NO_CHANGE, RoomState, Status
 
 JUDGE, CLERK, PLAINTIFF, DEFENDANT, OBSERVER = 1, 2, 3, 4, 9
 ROLES = {JUDGE: "judge", CLERK: "clerk", PLAINTIFF: "plaintiff", DEFENDANT: "defendant",

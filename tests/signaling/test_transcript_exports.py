@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from hearing_server.canonical import canonical_json
+from hearing_server.domain.canonical import canonical_json
+from hearing_server.services.transcript_live import load_transcript
 from hearing_server.web.keys import DATABASE
 from signaling.namespace import COURTROOMS
-from signaling.transcript_live import load_transcript
 from tests.support.api import ApiClient
 from tests.support.sockets import SocketClient
 from tests.transcript.vtt_parser import parse_vtt

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from signaling import messages as m
-from signaling.exceptions import BadMessage
-from signaling.transcript_live import rebuild_transcript, transcript_id_for
+from hearing_server.services.transcript_live import rebuild_transcript, transcript_id_for
+from signaling.protocol import messages as m
+from signaling.protocol.exceptions import BadMessage
 from transcript.deltas import TranscriptDelta
 from transcript.model import Transcript
 from transcript.records import Speaker

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from hearing_server.recordings import NewSegment, add_segment
+from hearing_server.services.recordings import NewSegment, add_segment
 from hearing_server.settings import Settings
 from hearing_server.web.keys import CLOCK, DATABASE
 from tests.signaling.conftest import courtroom  # noqa: F401  (the fixture)

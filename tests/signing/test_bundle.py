@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hearing_server.canonical import canonical_json
+from hearing_server.domain.canonical import canonical_json
 from tests.signing.conftest import SigningRoom
 from tests.signing.phones import PhoneKey
 from tests.support.processes import run_cli

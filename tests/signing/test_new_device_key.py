@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from hearing_server.signer_keys import MAX_KEYS_PER_SEAT
+from hearing_server.services.signer_keys import MAX_KEYS_PER_SEAT
 from tests.signing.conftest import Signer, SigningRoom
 from tests.signing.phones import PhoneKey
 from tests.support.api import ApiClient, Reply

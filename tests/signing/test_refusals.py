@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from hearing_server.signing_models import SigningRecord
+from hearing_server.store.signing_models import SigningRecord
 from hearing_server.web.keys import DATABASE
 from tests.signing.conftest import Signer, SigningRoom
 from tests.signing.phones import PhoneKey, drawn_signature

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hearing_server.eventlog import event_to_json, load_events, verify_hearing_log
+from hearing_server.store.eventlog import event_to_json, load_events, verify_hearing_log
 from hearing_server.web.keys import DATABASE
 from tests.signing.conftest import SigningRoom
 from tests.support.api import ApiClient

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from hearing_server.canonical import canonical_json, canonical_sha256
+from hearing_server.domain.canonical import canonical_json, canonical_sha256
 from tests.transcript.builders import (
     CLERK,
     DEFENDANT_SPEAKER,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearing_server.models import ParticipantRole
+from hearing_server.store.models import ParticipantRole
 from tests.transcript.builders import (
     CLERK,
     JUDGE,

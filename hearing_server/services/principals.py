@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hearing_server.models import StaffRole
+from hearing_server.store.models import StaffRole
 
 
 @dataclass(frozen=True)

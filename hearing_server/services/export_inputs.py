@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.eventlog import load_events
-from hearing_server.exceptions import ConfigError, ValidationFailed
-from hearing_server.hearings import get_hearing
-from hearing_server.models import Participant
+from hearing_server.domain.exceptions import ConfigError, ValidationFailed
+from hearing_server.services.hearings import get_hearing
+from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.store.eventlog import load_events
+from hearing_server.store.models import Participant
 from recording.export_plan import ExportPlan, ParticipantLabel, RecordedSegment, make_plan
 from recording.export_sources import recorded_segments
 from recording.export_subtitles import cues_from_webvtt
-from signaling.transcript_live import rebuild_transcript
 from transcript.webvtt import render_webvtt
 
 I18N_DIR = Path(__file__).resolve().parents[1] / "web_client" / "i18n"

@@ -29,21 +29,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.canonical import canonical_sha256
-from hearing_server.clock import Clock, as_utc, iso_utc
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Conflict, ValidationFailed
-from hearing_server.hearing_record import (
+from hearing_server.domain.canonical import canonical_sha256
+from hearing_server.domain.clock import Clock, as_utc, iso_utc
+from hearing_server.domain.exceptions import Conflict, ValidationFailed
+from hearing_server.services.hearing_record import (
     HearingRecord,
     last_lock_seq,
     load_record,
     required_signers,
 )
-from hearing_server.hearings import access_hearing, get_hearing
-from hearing_server.models import Participant
-from hearing_server.principals import Principal
-from hearing_server.signer_keys import (
+from hearing_server.services.hearings import access_hearing, get_hearing
+from hearing_server.services.principals import Principal
+from hearing_server.services.signer_keys import (
     bind_after_reconfirmation,
     key_to_json,
     parse_spki,
@@ -51,8 +48,11 @@ from hearing_server.signer_keys import (
     signing_key,
     waiting_keys,
 )
-from hearing_server.signing_models import SigningRecord
-from signaling.transcript_live import publish
+from hearing_server.services.transcript_live import publish
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import Participant
+from hearing_server.store.signing_models import SigningRecord
 from transcript.exceptions import TranscriptError
 from transcript.manifest import ManifestError, Signer, SigningManifest
 from transcript.model import Transcript
@@ -167,7 +167,7 @@ class SigningDesk:
         self.database = database
         self.clock = clock
         self.data_dir = data_dir
-        self.courtrooms = courtrooms  # signaling.courtroom.CourtroomRegistry
+        self.courtrooms = courtrooms  # hearing_server.services.courtroom.CourtroomRegistry
 
     # -- reading -----------------------------------------------------------------------
 

@@ -9,28 +9,33 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.clock import as_utc, iso_utc
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Conflict, CredentialRejected, NotFound, ValidationFailed
-from hearing_server.hearing_state import HearingState
-from hearing_server.hearings import HearingAccess, slot_end
-from hearing_server.invitations import InvitationDetails, validity_window
-from hearing_server.models import (
-    STAFF_PARTICIPANT_ROLES,
-    Hearing,
-    Invitation,
-    Participant,
-    ParticipantRole,
-    PartySession,
+from hearing_server.domain.clock import as_utc, iso_utc
+from hearing_server.domain.exceptions import (
+    Conflict,
+    CredentialRejected,
+    NotFound,
+    ValidationFailed,
 )
-from hearing_server.principals import PartyPrincipal
-from hearing_server.secrets import (
+from hearing_server.domain.hearing_state import HearingState
+from hearing_server.domain.secrets import (
     DUMMY_PASSWORD_HASH,
     hash_password_async,
     new_numeric,
     new_token,
     token_digest,
     verify_password_async,
+)
+from hearing_server.services.hearings import HearingAccess, slot_end
+from hearing_server.services.invitations import InvitationDetails, validity_window
+from hearing_server.services.principals import PartyPrincipal
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import (
+    STAFF_PARTICIPANT_ROLES,
+    Hearing,
+    Invitation,
+    Participant,
+    ParticipantRole,
+    PartySession,
 )
 
 ACCOUNT_DIGITS = 10

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hearing_server.exceptions import ConfigError
+from hearing_server.domain.exceptions import ConfigError
 
 SEAL_KEY_FILE = "seal-ed25519.pem"
 

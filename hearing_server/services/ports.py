@@ -1,19 +1,15 @@
 """What the signaling layer needs from the media engine, and the real engine behind it.
 
-The namespace only talks to a ``MediaPort``; ``aiortc_media`` builds the forwarding engine of
-``signaling.media`` (``HearingMedia``). Tests or a deployment without media can pass any other
-factory. Every method may raise ``signaling.media.exceptions.MediaError`` with a message that
-is safe for the client.
+The services only talk to a ``MediaPort``; ``signaling.media.factory`` builds the real forwarding
+engine (``HearingMedia``), which satisfies it structurally. Tests or a deployment without media
+can pass any other factory. Every method may raise ``signaling.media.exceptions.MediaError``
+with a message that is safe for the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
-
-from aiortc import RTCIceServer
-
-from signaling.media.hearing_media import HearingMedia
 
 
 class SlotTrack(Protocol):
@@ -52,27 +48,6 @@ class MediaFactory(Protocol):
     def __call__(
         self, hearing_id: int, *, on_track_map: TrackMapCallback, on_failed: FailedCallback
     ) -> MediaPort: ...
-
-
-def server_ice_servers(urls: tuple[str, ...]) -> list[RTCIceServer]:
-    """The server's own peer connections use the configured STUN servers only, and none when
-    none are configured (aiortc would otherwise reach for a public STUN server)."""
-    stun = [url for url in urls if url.startswith(("stun:", "stuns:"))]
-    return [RTCIceServer(urls=stun)] if stun else []
-
-
-def aiortc_media_factory(ice_urls: tuple[str, ...]) -> MediaFactory:
-    def build(
-        hearing_id: int, *, on_track_map: TrackMapCallback, on_failed: FailedCallback
-    ) -> MediaPort:
-        return HearingMedia(
-            hearing_id,
-            ice_servers=server_ice_servers(ice_urls),
-            on_track_map=on_track_map,
-            on_failed=on_failed,
-        )
-
-    return build
 
 
 def track_map_to_wire(track_map: Mapping[str, SlotTrack]) -> dict[str, Any]:

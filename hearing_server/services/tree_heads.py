@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hearing_server.canonical import canonical_json
-from hearing_server.clock import iso_utc
-from hearing_server.merkle import (
+from hearing_server.domain.canonical import canonical_json
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.merkle import (
     consistency_proof,
     leaf_hash,
     root_from_leaf_hashes,
     verify_consistency,
 )
-from hearing_server.models import HearingEvent
-from hearing_server.seal import CourtSeal, verify_seal
+from hearing_server.services.seal import CourtSeal, verify_seal
+from hearing_server.store.models import HearingEvent
 
 
 @dataclass(frozen=True)

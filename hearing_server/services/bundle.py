@@ -29,23 +29,23 @@ from typing import Any
 
 from sqlmodel import select
 
-from hearing_server.bundle_pdf import SignatureLine, signature_pages
-from hearing_server.bundle_readme import verify_readme
-from hearing_server.canonical import canonical_json
-from hearing_server.clock import Clock, SystemClock, iso_utc
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event, event_to_json
-from hearing_server.exceptions import Conflict
-from hearing_server.export_jobs import ExportRequest, register_export_kind
-from hearing_server.hearing_record import HearingRecord, load_record, required_signers
-from hearing_server.hearings import get_hearing
-from hearing_server.seal import CourtSeal, load_or_create_seal
+from hearing_server.domain.canonical import canonical_json
+from hearing_server.domain.clock import Clock, SystemClock, iso_utc
+from hearing_server.domain.exceptions import Conflict
+from hearing_server.services.bundle_pdf import SignatureLine, signature_pages
+from hearing_server.services.bundle_readme import verify_readme
+from hearing_server.services.export_jobs import ExportRequest, register_export_kind
+from hearing_server.services.hearing_record import HearingRecord, load_record, required_signers
+from hearing_server.services.hearings import get_hearing
+from hearing_server.services.seal import CourtSeal, load_or_create_seal
+from hearing_server.services.signer_keys import spki_pem
+from hearing_server.services.signing import current_records
+from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.services.tree_heads import sign_tree_head
 from hearing_server.settings import Settings
-from hearing_server.signer_keys import spki_pem
-from hearing_server.signing import current_records
-from hearing_server.signing_models import SignerKey, SigningRecord
-from hearing_server.tree_heads import sign_tree_head
-from signaling.transcript_live import rebuild_transcript
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event, event_to_json
+from hearing_server.store.signing_models import SignerKey, SigningRecord
 from transcript.header import HeaderParty, HearingHeader
 from transcript.manifest import SigningManifest, segments_merkle_root
 from transcript.pdf import render_pdf

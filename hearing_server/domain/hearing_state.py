@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hearing_server.exceptions import IllegalTransition
+from hearing_server.domain.exceptions import IllegalTransition
 
 
 class HearingState(StrEnum):

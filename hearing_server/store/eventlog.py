@@ -7,37 +7,19 @@ is detected as well as editing or deleting rows in the middle.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.canonical import canonical_json
-from hearing_server.clock import iso_utc
-from hearing_server.exceptions import NotFound
-from hearing_server.models import Hearing, HearingEvent
-
-GENESIS_HASH = "0" * 64
-
-
-def event_hash(
-    *, hearing_id: int, seq: int, at: str, actor: str, kind: str, payload: Any, prev_hash: str
-) -> str:
-    body = {
-        "hearing_id": hearing_id,
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "kind": kind,
-        "payload": payload,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+from hearing_server.domain.canonical import canonical_json
+from hearing_server.domain.chain import ChainProblem, event_hash, verify_chain
+from hearing_server.domain.clock import iso_utc
+from hearing_server.domain.exceptions import NotFound
+from hearing_server.store.models import Hearing, HearingEvent
 
 
 async def append_event(
@@ -79,64 +61,6 @@ async def append_event(
     session.add(hearing)
     await session.flush()
     return row
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int | None
-    row_id: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"event seq {self.seq} (row id {self.row_id})" if self.seq else "log"
-        return f"{where}: {self.message}"
-
-
-def verify_chain(
-    events: Iterable[HearingEvent], *, hearing_id: int, expected_count: int, expected_head: str
-) -> list[ChainProblem]:
-    """Check every link; return the problems found (empty list = intact)."""
-    problems: list[ChainProblem] = []
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    for row in sorted(events, key=lambda e: e.seq):
-        count += 1
-        if row.seq != expected_seq:
-            problems.append(
-                ChainProblem(row.seq, row.id, f"expected seq {expected_seq}: rows missing")
-            )
-        if row.prev_hash != prev_hash:
-            problems.append(
-                ChainProblem(row.seq, row.id, "prev_hash does not match the row before")
-            )
-        try:
-            payload = json.loads(row.payload)
-        except ValueError:
-            problems.append(ChainProblem(row.seq, row.id, "payload is not valid JSON"))
-            payload = row.payload
-        recomputed = event_hash(
-            hearing_id=hearing_id,
-            seq=row.seq,
-            at=row.at,
-            actor=row.actor,
-            kind=row.kind,
-            payload=payload,
-            prev_hash=row.prev_hash,
-        )
-        if recomputed != row.hash:
-            problems.append(ChainProblem(row.seq, row.id, "content does not match its hash"))
-        prev_hash = row.hash
-        expected_seq = row.seq + 1
-    if count != expected_count:
-        problems.append(
-            ChainProblem(
-                None, None, f"log has {count} events, the hearing records {expected_count}"
-            )
-        )
-    elif prev_hash != expected_head:
-        problems.append(ChainProblem(None, None, "last event is not the recorded head"))
-    return problems
 
 
 async def load_events(session: AsyncSession, hearing_id: int) -> list[HearingEvent]:

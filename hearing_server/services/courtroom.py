@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hearing_server.clock import Clock
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event, load_events
-from hearing_server.hearings import get_hearing
-from signaling.court_messages import MessageBoard
-from signaling.media_port import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
-from signaling.quality import QualityBoard
-from signaling.room import Change, Event, RoomState
-from signaling.transcript_live import new_transcript, rebuild_transcript
+from hearing_server.domain.clock import Clock
+from hearing_server.services.hearings import get_hearing
+from hearing_server.services.ports import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
+from hearing_server.services.transcript_live import new_transcript, rebuild_transcript
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event, load_events
+from signaling.protocol.court_messages import MessageBoard
+from signaling.protocol.quality import QualityBoard
+from signaling.protocol.room import Change, Event, RoomState
 from transcript.model import Transcript
 
 log = logging.getLogger(__name__)

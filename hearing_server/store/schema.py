@@ -29,8 +29,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Table, insert, inspect, update
 from sqlmodel import Field, SQLModel, col, select
 
-from hearing_server.exceptions import ConfigError
-from hearing_server.models import _utc_column, metadata
+from hearing_server.domain.exceptions import ConfigError
+from hearing_server.store.models import _utc_column, metadata
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlmodel import col, select
 
-from hearing_server.clock import iso_utc
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event, load_events
-from hearing_server.hearings import get_hearing
-from hearing_server.models import HearingEvent, Participant
-from signaling import messages as m
-from signaling.exceptions import UnknownParticipant, WrongState
+from hearing_server.domain.clock import iso_utc
+from hearing_server.services.hearings import get_hearing
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event, load_events
+from hearing_server.store.models import HearingEvent, Participant
+from signaling.protocol import messages as m
+from signaling.protocol.exceptions import UnknownParticipant, WrongState
 from transcript.deltas import DeltaKind, TranscriptDelta
 from transcript.exceptions import HistoryUnavailable, InvalidDelta
 from transcript.model import Transcript
@@ -36,7 +36,7 @@ from transcript.records import Speaker
 from transcript.roles import Actor, Permission, parse_role, require
 
 if TYPE_CHECKING:
-    from signaling.courtroom import Courtroom, CourtroomRegistry
+    from hearing_server.services.courtroom import Courtroom, CourtroomRegistry
 
 log = logging.getLogger(__name__)
 DEFAULT_STAGE = "identity_check"
@@ -84,7 +84,7 @@ async def load_transcript(database: Database, hearing_id: int) -> Transcript:
 
     For exports, the subtitle track and signing: the log is the record, and the live
     courtroom's copy equals it (every change is logged before anyone sees it). Raises
-    ``hearing_server.exceptions.NotFound`` for an unknown hearing."""
+    ``hearing_server.domain.exceptions.NotFound`` for an unknown hearing."""
     async with database.read() as session:
         await get_hearing(session, hearing_id)
         rows = await session.exec(

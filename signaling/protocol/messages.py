@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from signaling.exceptions import BadMessage
+from signaling.protocol.exceptions import BadMessage
 from transcript.values import MAX_NOTE_CHARS, MAX_TEXT_CHARS
 
 MAX_MESSAGE_BYTES = 96 * 1024  # an SDP of 64 KiB grows a little when JSON-escaped

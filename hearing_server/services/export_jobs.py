@@ -35,14 +35,14 @@ from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
-from hearing_server.clock import Clock
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import HearingServerError, NotFound
-from hearing_server.export_inputs import load_export_inputs
-from hearing_server.hearings import get_hearing
-from hearing_server.models import HearingEvent
+from hearing_server.domain.clock import Clock
+from hearing_server.domain.exceptions import HearingServerError, NotFound
+from hearing_server.services.export_inputs import load_export_inputs
+from hearing_server.services.hearings import get_hearing
 from hearing_server.settings import Settings
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import HearingEvent
 from recording.exceptions import RecordingError
 from recording.export_tracks import export_tracks
 from recording.export_video import export_video

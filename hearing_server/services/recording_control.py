@@ -16,21 +16,21 @@ from typing import Any, Protocol
 
 from sqlmodel import col, select
 
-from hearing_server.clock import Clock
-from hearing_server.db import Database
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import NotFound, ValidationFailed
-from hearing_server.hearing_state import HearingState, Transition
-from hearing_server.hearings import get_hearing
-from hearing_server.models import Hearing, HearingEvent
-from hearing_server.recordings import NewSegment, add_segment, recordings_root
+from hearing_server.domain.clock import Clock
+from hearing_server.domain.exceptions import NotFound, ValidationFailed
+from hearing_server.domain.hearing_state import HearingState, Transition
+from hearing_server.services.courtroom import CourtroomRegistry
+from hearing_server.services.hearings import get_hearing
+from hearing_server.services.recording_live import LiveRecording, gap_to_json, segment_to_json
+from hearing_server.services.recording_status import RecordingStatus
+from hearing_server.services.recordings import NewSegment, add_segment, recordings_root
+from hearing_server.store.db import Database
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import Hearing, HearingEvent
 from recording import ClosedSegment, recover_hearing
 from recording.segment_writer import FileOpener, RawSink, open_exclusive
-from signaling.courtroom import CourtroomRegistry
-from signaling.exceptions import WrongState
 from signaling.media.hearing_media import HearingMedia
-from signaling.recording_live import LiveRecording, gap_to_json, segment_to_json
-from signaling.recording_status import RecordingStatus
+from signaling.protocol.exceptions import WrongState
 
 log = logging.getLogger(__name__)
 RECORDING_STATE_EVENTS = ("recording.started", "recording.paused", "recording.resumed",

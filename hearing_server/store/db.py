@@ -16,9 +16,9 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server import schema, signing_models  # noqa: F401  (their tables join the schema)
-from hearing_server.exceptions import ConfigError
-from hearing_server.models import metadata
+from hearing_server.domain.exceptions import ConfigError
+from hearing_server.store import schema, signing_models  # noqa: F401  (their tables join the schema)
+from hearing_server.store.models import metadata
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from signaling.exceptions import NotAllowed, TooSoon, UnknownParticipant, WrongState
-from signaling.messages import Stage
+from signaling.protocol.exceptions import NotAllowed, TooSoon, UnknownParticipant, WrongState
+from signaling.protocol.messages import Stage
 
 JUDGE = "judge"
 STAFF_ROLES = frozenset({JUDGE, "clerk"})

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.eventlog import load_events
-from hearing_server.hearings import get_hearing
-from hearing_server.models import Hearing, HearingEvent, Participant, RecordingSegment
-from hearing_server.participants import list_participants
-from hearing_server.recordings import list_segments, segment_file
+from hearing_server.services.hearings import get_hearing
+from hearing_server.services.participants import list_participants
+from hearing_server.services.recordings import list_segments, segment_file
+from hearing_server.store.eventlog import load_events
+from hearing_server.store.models import Hearing, HearingEvent, Participant, RecordingSegment
 from transcript.manifest import SegmentRef
 
 PARTY_SIGNING_ROLES = frozenset({"plaintiff", "defendant", "agent", "witness", "interpreter"})

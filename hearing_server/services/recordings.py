@@ -17,10 +17,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import NotFound, ValidationFailed
-from hearing_server.hearings import get_hearing
-from hearing_server.models import Participant, RecordingSegment
+from hearing_server.domain.exceptions import NotFound, ValidationFailed
+from hearing_server.services.hearings import get_hearing
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import Participant, RecordingSegment
 
 RECORDINGS_DIR = "recordings"
 SEGMENT_KINDS = frozenset({"audio", "video"})

@@ -9,18 +9,18 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.clock import as_utc, iso_utc
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
-from hearing_server.hearing_state import (
+from hearing_server.domain.clock import as_utc, iso_utc
+from hearing_server.domain.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from hearing_server.domain.hearing_state import (
     HearingAction,
     HearingState,
     Transition,
     allowed_actions,
     apply_action,
 )
-from hearing_server.models import Hearing, Participant, ParticipantRole, StaffRole, StaffUser
-from hearing_server.principals import PartyPrincipal, Principal, StaffPrincipal
+from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import Hearing, Participant, ParticipantRole, StaffRole, StaffUser
 
 EDITABLE_STATES = frozenset({HearingState.SCHEDULED, HearingState.OPEN})
 CLERK_ACTIONS = frozenset({HearingAction.OPEN_LOBBY, HearingAction.BEGIN_SIGNING})

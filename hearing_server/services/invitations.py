@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import segno
 
-from hearing_server.clock import as_utc
+from hearing_server.domain.clock import as_utc
 
 ROLE_NAMES = {
     "zh-CN": {

@@ -8,22 +8,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.clock import as_utc
-from hearing_server.exceptions import (
+from hearing_server.domain.clock import as_utc
+from hearing_server.domain.exceptions import (
     Conflict,
     CredentialRejected,
     NotFound,
     ValidationFailed,
 )
-from hearing_server.models import StaffRole, StaffSession, StaffUser
-from hearing_server.principals import StaffPrincipal
-from hearing_server.secrets import (
+from hearing_server.domain.secrets import (
     DUMMY_PASSWORD_HASH,
     hash_password_async,
     new_token,
     token_digest,
     verify_password_async,
 )
+from hearing_server.services.principals import StaffPrincipal
+from hearing_server.store.models import StaffRole, StaffSession, StaffUser
 
 MIN_PASSWORD_LENGTH = 10
 

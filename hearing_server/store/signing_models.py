@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from hearing_server.models import _utc_column
+from hearing_server.store.models import _utc_column
 
 
 class SignerKey(SQLModel, table=True):

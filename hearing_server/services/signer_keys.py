@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.eventlog import append_event
-from hearing_server.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
-from hearing_server.hearings import HearingAccess, get_hearing
-from hearing_server.models import STAFF_PARTICIPANT_ROLES, Hearing, Participant
-from hearing_server.principals import PartyPrincipal, Principal
-from hearing_server.signing_models import SignerKey
+from hearing_server.domain.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from hearing_server.services.hearings import HearingAccess, get_hearing
+from hearing_server.services.principals import PartyPrincipal, Principal
+from hearing_server.store.eventlog import append_event
+from hearing_server.store.models import STAFF_PARTICIPANT_ROLES, Hearing, Participant
+from hearing_server.store.signing_models import SignerKey
 
 log = logging.getLogger(__name__)
 MAX_SPKI_BYTES = 512
