@@ -12,6 +12,27 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 
+class Notifier(Protocol):
+    """How the services tell people what happened; the Socket.IO adapter implements it.
+
+    Called only after the act's transaction has committed. Each call is best effort: a
+    participant who is not connected simply misses it (they get the state on rejoining)."""
+
+    async def to_hearing(self, hearing_id: int, event: str, data: Any) -> None:
+        """Everyone connected to the hearing's courtroom, the waiting room included."""
+        ...
+
+    async def to_participant(
+        self, hearing_id: int, participant_id: int, event: str, data: Any
+    ) -> None:
+        """That participant's current connection, if any."""
+        ...
+
+    async def disconnect(self, hearing_id: int, participant_id: int) -> None:
+        """Close that participant's current connection (denied, removed, replaced)."""
+        ...
+
+
 class SlotTrack(Protocol):
     """What arrives on one of a subscriber's receive sections."""
 
