@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from transcript.exceptions import FontMissing, RenderError
 from transcript.header import HearingHeader
 from transcript.presentation import (
-    TEXT_LABELS,
+    RECORD_TEXTS,
     Locale,
     clock_time,
     correction_lines,
@@ -192,7 +192,7 @@ class _PageWriter:
             self.line(piece, x=MARGIN + INDENT)
 
     def _footer(self) -> None:
-        label = TEXT_LABELS[self._locale]["page"].format(number=self._page)
+        label = RECORD_TEXTS[self._locale]["page"].format(number=self._page)
         self._y = MARGIN / 2
         self._put(label, 9.0, 0.0, centred=True)
         self._canvas.drawText(self._text)
@@ -220,7 +220,7 @@ def render_pdf(
 ) -> bytes:
     """``last_pages(canvas, font_name)`` may draw pages after the record (the signatures)."""
     font_name = register_font(font or PdfFont())
-    labels = TEXT_LABELS[locale]
+    labels = RECORD_TEXTS[locale]
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     canvas.setTitle(f"{labels['document']} {header.case_number}")

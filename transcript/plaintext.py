@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from transcript.header import HearingHeader
 from transcript.presentation import (
-    TEXT_LABELS,
+    RECORD_TEXTS,
     Locale,
     clock_time,
     correction_lines,
@@ -19,7 +19,7 @@ from transcript.replica import TranscriptReplica
 def render_text(
     transcript: TranscriptReplica, header: HearingHeader, *, locale: Locale = Locale.ZH
 ) -> str:
-    labels = TEXT_LABELS[locale]
+    labels = RECORD_TEXTS[locale]
     lines = [header.court_name, labels["document"], *header_lines(header, locale), ""]
     for section in stage_sections(transcript):
         lines.append(f"【{stage_label(section.stage, locale)}】")

@@ -1,106 +1,27 @@
-"""What the renderings share: labels (zh/en), clock times, and the entries a rendering shows."""
+"""What the renderings share: clock times, the entries a rendering shows, header and correction
+lines. The words come from the one catalogue, ``hearing_server.domain.labels``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from hearing_server.domain.labels import RECORD_TEXTS, Locale, role_label, stage_heading
 from transcript.header import HearingHeader
 from transcript.records import CorrectionRequest, Entry
 from transcript.replica import TranscriptReplica
 
-
-class Locale(StrEnum):
-    ZH = "zh"
-    EN = "en"
-
-
-STAGE_LABELS: dict[Locale, dict[str, str]] = {
-    Locale.ZH: {
-        "identity_check": "核对当事人身份",
-        "court_discipline": "宣布法庭纪律",
-        "investigation": "法庭调查",
-        "evidence": "举证质证",
-        "debate": "法庭辩论",
-        "final_statements": "最后陈述",
-        "mediation": "法庭调解",
-        "closing": "闭庭",
-    },
-    Locale.EN: {
-        "identity_check": "Identity check",
-        "court_discipline": "Court discipline",
-        "investigation": "Investigation",
-        "evidence": "Evidence",
-        "debate": "Debate",
-        "final_statements": "Final statements",
-        "mediation": "Mediation",
-        "closing": "Closing",
-    },
-}
-
-ROLE_LABELS: dict[Locale, dict[str, str]] = {
-    Locale.ZH: {
-        "judge": "审判员",
-        "clerk": "书记员",
-        "plaintiff": "原告",
-        "defendant": "被告",
-        "agent": "代理人",
-        "witness": "证人",
-        "interpreter": "翻译人员",
-        "observer": "旁听人员",
-    },
-    Locale.EN: {
-        "judge": "Judge",
-        "clerk": "Clerk",
-        "plaintiff": "Plaintiff",
-        "defendant": "Defendant",
-        "agent": "Agent",
-        "witness": "Witness",
-        "interpreter": "Interpreter",
-        "observer": "Observer",
-    },
-}
-
-TEXT_LABELS: dict[Locale, dict[str, str]] = {
-    Locale.ZH: {
-        "document": "庭审笔录",
-        "case_number": "案号",
-        "title": "案由",
-        "date": "日期",
-        "parties": "当事人",
-        "corrections": "笔录更正申请",
-        "entry": "条目",
-        "pending": "待处理",
-        "accepted": "已准许",
-        "refused": "已驳回",
-        "reason": "理由",
-        "ruling": "处理意见",
-        "proposed": "申请改为",
-        "record_hash": "笔录哈希 (SHA-256)",
-        "page": "第 {number} 页",
-        "colon": "：",
-        "separator": "；",
-    },
-    Locale.EN: {
-        "document": "Hearing Transcript",
-        "case_number": "Case number",
-        "title": "Title",
-        "date": "Date",
-        "parties": "Parties",
-        "corrections": "Correction requests",
-        "entry": "entry",
-        "pending": "pending",
-        "accepted": "accepted",
-        "refused": "refused",
-        "reason": "reason",
-        "ruling": "ruling",
-        "proposed": "proposed",
-        "record_hash": "Record hash (SHA-256)",
-        "page": "Page {number}",
-        "colon": ": ",
-        "separator": "; ",
-    },
-}
+__all__ = [
+    "RECORD_TEXTS",
+    "Locale",
+    "StageSection",
+    "clock_time",
+    "correction_lines",
+    "header_lines",
+    "role_label",
+    "speaker_label",
+    "stage_label",
+    "stage_sections",
+]
 
 
 def clock_time(offset_ms: int) -> str:
@@ -110,11 +31,8 @@ def clock_time(offset_ms: int) -> str:
 
 
 def stage_label(stage: str, locale: Locale) -> str:
-    return STAGE_LABELS[locale].get(stage, stage.replace("_", " "))
-
-
-def role_label(role: str, locale: Locale) -> str:
-    return ROLE_LABELS[locale].get(role, role)
+    """A section heading of the record."""
+    return stage_heading(stage, locale)
 
 
 def speaker_label(entry: Entry, locale: Locale) -> str:
@@ -144,7 +62,7 @@ def stage_sections(transcript: TranscriptReplica) -> list[StageSection]:
 
 
 def header_lines(header: HearingHeader, locale: Locale) -> list[str]:
-    labels = TEXT_LABELS[locale]
+    labels = RECORD_TEXTS[locale]
     colon = labels["colon"]
     parties = labels["separator"].join(
         f"{role_label(party.role, locale)} {party.name}" for party in header.parties
@@ -158,7 +76,7 @@ def header_lines(header: HearingHeader, locale: Locale) -> list[str]:
 
 
 def correction_lines(correction: CorrectionRequest, locale: Locale) -> list[str]:
-    labels = TEXT_LABELS[locale]
+    labels = RECORD_TEXTS[locale]
     colon = labels["colon"]
     requester = role_label(correction.requester.role.value, locale)
     lines = [

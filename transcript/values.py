@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from hearing_server.domain.stages import Stage
 from transcript.exceptions import InvalidInput
 
 MAX_TEXT_CHARS = 20_000
@@ -17,16 +18,7 @@ _STAGE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # C0 controls other than tab and newline, DEL, and C1 controls have no place in a record.
 _FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-KNOWN_STAGES = (
-    "identity_check",
-    "court_discipline",
-    "investigation",
-    "evidence",
-    "debate",
-    "final_statements",
-    "mediation",
-    "closing",
-)
+KNOWN_STAGES = tuple(stage.value for stage in Stage)
 
 
 def normalise_time(value: str | int, what: str = "time") -> str:

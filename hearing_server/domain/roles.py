@@ -37,6 +37,7 @@ STAFF_ROLES = frozenset({Role.JUDGE, Role.CLERK})
 PARTY_ROLES = frozenset(
     {Role.PLAINTIFF, Role.DEFENDANT, Role.AGENT, Role.WITNESS, Role.INTERPRETER}
 )
+RECEIVE_ONLY_ROLES = frozenset({Role.OBSERVER})  # they watch and listen, never publish
 
 ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.READ: frozenset(Role),

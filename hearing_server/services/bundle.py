@@ -46,7 +46,7 @@ from hearing_server.settings import Settings
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import append_event, event_to_json
 from hearing_server.store.signing_models import SignerKey, SigningRecord
-from transcript.header import HeaderParty, HearingHeader
+from transcript.header import HearingHeader, hearing_header
 from transcript.manifest import SigningManifest, segments_merkle_root
 from transcript.pdf import render_pdf
 from transcript.replica import TranscriptState
@@ -84,16 +84,7 @@ class BundleSummary:
 
 
 def _header(record: HearingRecord, court_name: str) -> HearingHeader:
-    parties = tuple(
-        HeaderParty(p.role, p.display_name)
-        for p in record.participants
-        if p.role not in {"judge", "clerk"}
-    )
-    return HearingHeader(
-        court_name=court_name, case_number=record.hearing.case_number,
-        title=record.hearing.title, parties=parties,
-        date=iso_utc(record.hearing.scheduled_start)[:10],
-    )  # fmt: skip
+    return hearing_header(record.hearing, record.participants, court_name=court_name)
 
 
 async def gather(

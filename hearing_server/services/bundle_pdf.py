@@ -10,8 +10,8 @@ from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from hearing_server.domain.labels import Locale, role_label
 from transcript.pdf import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
-from transcript.presentation import Locale, role_label
 
 ROW_HEIGHT = 42 * mm
 IMAGE_WIDTH, IMAGE_HEIGHT = 60 * mm, 22 * mm

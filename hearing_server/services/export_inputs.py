@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.domain.exceptions import ConfigError, ValidationFailed
+from hearing_server.domain.labels import Locale, role_label, stage_name
 from hearing_server.services.hearings import get_hearing
 from hearing_server.services.transcript_live import rebuild_transcript
 from hearing_server.store.eventlog import load_events
@@ -28,7 +29,8 @@ from recording.export_sources import recorded_segments
 from recording.export_subtitles import cues_from_webvtt
 from transcript.webvtt import render_webvtt
 
-I18N_DIR = Path(__file__).resolve().parents[1] / "web_client" / "i18n"
+# The web client's strings: the export takes "export.no_video" from there.
+I18N_DIR = Path(__file__).resolve().parents[2] / "web_client" / "i18n"
 LANGUAGES = ("zh-CN", "en")
 
 
@@ -68,6 +70,7 @@ async def load_export_inputs(
     time_zone: str = "Asia/Shanghai",
 ) -> ExportInputs:
     text = strings(language)
+    locale = Locale.for_language(language)
     hearing = await get_hearing(session, hearing_id)
     segments = recorded_segments(recordings_dir(data_dir, hearing_id))
     if not segments:
@@ -80,14 +83,14 @@ async def load_export_inputs(
         )
     ).all()
     labels = [
-        ParticipantLabel(str(p.id), p.display_name, text.get(f"role.{p.role}", p.role))
+        ParticipantLabel(str(p.id), p.display_name, role_label(p.role, locale))
         for p in participants
     ]
     events = [(row.kind, row.at, json.loads(row.payload)) for row in await load_events(
         session, hearing_id)]  # fmt: skip
     started = next((_moment(at) for kind, at, _ in events if kind == "recording.started"), None)
     stages = [
-        (_moment(at), text.get(f"stage.{payload.get('to')}", str(payload.get("to"))))
+        (_moment(at), stage_name(str(payload.get("to")), locale))
         for kind, at, payload in events
         if kind == "stage.changed" and isinstance(payload, dict)
     ]

@@ -10,29 +10,7 @@ from datetime import datetime, timedelta
 import segno
 
 from hearing_server.domain.clock import as_utc
-
-ROLE_NAMES = {
-    "zh-CN": {
-        "judge": "审判员",
-        "clerk": "书记员",
-        "plaintiff": "原告",
-        "defendant": "被告",
-        "agent": "诉讼代理人",
-        "witness": "证人",
-        "interpreter": "翻译人员",
-        "observer": "旁听人员",
-    },
-    "en": {
-        "judge": "Judge",
-        "clerk": "Clerk",
-        "plaintiff": "Plaintiff",
-        "defendant": "Defendant",
-        "agent": "Agent / lawyer",
-        "witness": "Witness",
-        "interpreter": "Interpreter",
-        "observer": "Observer",
-    },
-}
+from hearing_server.domain.labels import Locale, role_label
 
 
 @dataclass(frozen=True)
@@ -67,9 +45,7 @@ def _local(moment: datetime) -> str:
 
 
 def invitation_text(details: InvitationDetails, language: str) -> str:
-    role = ROLE_NAMES.get(language, ROLE_NAMES["en"]).get(
-        details.participant_role, details.participant_role
-    )
+    role = role_label(details.participant_role, Locale.for_language(language))
     if language == "zh-CN":
         return (
             f"{details.participant_name}（{role}）您好：\n"

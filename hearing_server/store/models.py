@@ -8,6 +8,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from hearing_server.domain.roles import STAFF_ROLES, Role
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -24,18 +26,9 @@ class StaffRole(StrEnum):
     CLERK = "clerk"
 
 
-class ParticipantRole(StrEnum):
-    JUDGE = "judge"
-    CLERK = "clerk"
-    PLAINTIFF = "plaintiff"
-    DEFENDANT = "defendant"
-    AGENT = "agent"
-    WITNESS = "witness"
-    INTERPRETER = "interpreter"
-    OBSERVER = "observer"
-
-
-STAFF_PARTICIPANT_ROLES = frozenset({ParticipantRole.JUDGE, ParticipantRole.CLERK})
+# A participant's role is the domain's Role; the column stores its value.
+ParticipantRole = Role
+STAFF_PARTICIPANT_ROLES = STAFF_ROLES
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from hearing_server.domain.exceptions import NotFound, ValidationFailed
+from hearing_server.domain.roles import STAFF_ROLES
 from hearing_server.services.export_jobs import ExportJobs, export_kinds
 from hearing_server.services.hearings import HearingAccess, access_hearing
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
@@ -18,7 +19,6 @@ from hearing_server.web.validation import Fields, path_id, read_json_object
 from signaling.namespace import COURTROOMS
 
 EXPORT_JOBS = web.AppKey("export_jobs", ExportJobs)
-STAFF_ROLES = frozenset({"judge", "clerk"})
 CONTENT_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
 _EXPORT_ID = re.compile(r"^[0-9a-f]{16}$")
 routes = web.RouteTableDef()

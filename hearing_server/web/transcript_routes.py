@@ -23,16 +23,14 @@ from hearing_server.web.keys import DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import path_id
 from transcript.exceptions import RenderError
-from transcript.header import HeaderParty, HearingHeader
+from transcript.header import HearingHeader, hearing_header
 from transcript.model import Transcript
 from transcript.pdf import render_pdf
 from transcript.plaintext import render_text
 from transcript.presentation import Locale
-from transcript.roles import PARTY_ROLES
 from transcript.webvtt import render_webvtt
 
 routes = web.RouteTableDef()
-_PARTY_ROLE_NAMES = frozenset(role.value for role in PARTY_ROLES)
 
 
 class ExportUnavailable(HearingServerError):
@@ -45,17 +43,8 @@ class ExportUnavailable(HearingServerError):
 def transcript_header(
     hearing: Hearing, participants: list[Participant], *, court_name: str
 ) -> HearingHeader:
-    """The rendering's header: court, case number, title, the parties, the scheduled date."""
-    parties = tuple(
-        HeaderParty(p.role, p.display_name) for p in participants if p.role in _PARTY_ROLE_NAMES
-    )
-    return HearingHeader(
-        court_name=court_name,
-        case_number=hearing.case_number,
-        title=hearing.title,
-        parties=parties,
-        date=hearing.scheduled_start.date().isoformat(),
-    )
+    """The rendering's header: the same code heads the sealed bundle's PDF."""
+    return hearing_header(hearing, participants, court_name=court_name)
 
 
 def _locale(request: web.Request) -> Locale:

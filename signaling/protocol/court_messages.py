@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hearing_server.domain.roles import STAFF_ROLES
 from signaling.protocol.exceptions import NotAllowed, WrongState
 from signaling.protocol.messages import CourtMessage
-from signaling.protocol.room import PRESENT, STAFF_ROLES, Event, RoomState
+from signaling.protocol.room import PRESENT, Event, RoomState
 
 MIN_INTERVAL_S = 2.0  # between two messages of one participant who is not staff
 MAX_PER_PARTICIPANT = 50  # messages one participant who is not staff may send in a courtroom

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, ClassVar, Self
 
+from hearing_server.domain.stages import PauseReason, Stage
 from signaling.protocol.exceptions import BadMessage
 from transcript.values import MAX_NOTE_CHARS, MAX_TEXT_CHARS
 
@@ -23,17 +23,6 @@ MAX_MID_CHARS = 64
 MAX_MLINE_INDEX = 63
 
 Wire = Mapping[str, Any]
-
-
-class Stage(StrEnum):
-    IDENTITY_CHECK = "identity_check"
-    COURT_DISCIPLINE = "court_discipline"
-    INVESTIGATION = "investigation"
-    EVIDENCE = "evidence"
-    DEBATE = "debate"
-    FINAL_STATEMENTS = "final_statements"
-    MEDIATION = "mediation"
-    CLOSING = "closing"
 
 
 def _participant_id(data: Wire) -> int:
@@ -381,14 +370,6 @@ TRANSCRIPT_MESSAGES: tuple[type[TranscriptMessage], ...] = (
     TranscriptAdd, TranscriptEdit, TranscriptDelete, TranscriptCorrection, TranscriptRule,
     TranscriptLock, TranscriptUnlock, TranscriptSync,
 )  # fmt: skip
-
-
-class PauseReason(StrEnum):
-    """The only reasons the recording of a hearing in session may stop."""
-
-    RECESS = "recess"
-    NON_PUBLIC_EVIDENCE = "non_public_evidence"
-    MEDIATION_CAUCUS = "mediation_caucus"
 
 
 @dataclass(frozen=True)

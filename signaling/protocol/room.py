@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hearing_server.domain.roles import RECEIVE_ONLY_ROLES, STAFF_ROLES, Role
+from hearing_server.domain.stages import Stage
 from signaling.protocol.exceptions import NotAllowed, TooSoon, UnknownParticipant, WrongState
-from signaling.protocol.messages import Stage
 
-JUDGE = "judge"
-STAFF_ROLES = frozenset({JUDGE, "clerk"})
+JUDGE = Role.JUDGE
 HAND_INTERVAL_S = 3.0  # between two raised hands of one participant
-RECEIVE_ONLY_ROLES = frozenset({"observer"})
 
 Event = tuple[str, dict[str, Any]]
 

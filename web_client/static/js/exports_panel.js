@@ -3,6 +3,7 @@
 // fallback), then downloaded. Earlier exports of the hearing are listed with their hashes.
 import { api, describeError } from "/static/js/api.js";
 import { t } from "/static/js/i18n.js";
+import { STAFF_ROLES } from "/static/js/protocol.js";
 
 const KINDS = ["video", "tracks", "bundle"];
 const POLL_MS = 2000;
@@ -110,7 +111,7 @@ async function start(kind) {
 }
 
 export async function mountExports({ hearingId, courtroom, role, root }) {
-  if (role !== "judge" && role !== "clerk") return;
+  if (!STAFF_ROLES.includes(role)) return;
   Object.assign(panel, { hearingId, root });
   const reply = await api("GET", `/api/hearings/${hearingId}/exports`);
   const offered = reply.kinds || KINDS;

@@ -3,6 +3,7 @@ import { api, describeError, show } from "/static/js/api.js";
 import { Courtroom } from "/static/js/call.js";
 import { connectionCheck, renderResult } from "/static/js/connection_check.js";
 import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n.js";
+import { RECEIVE_ONLY_ROLES } from "/static/js/protocol.js";
 import { mountRecordingIndicator } from "/static/js/recording_status.js";
 import { mountMessages } from "/static/js/court_messages.js";
 import { ensureSignerKey, mountSigning } from "/static/js/signing.js";
@@ -165,7 +166,7 @@ function syncControls() {
   );
   document.getElementById("audio-only-note").hidden = !audioOnly;
   const hand = document.getElementById("raise-hand");
-  hand.hidden = !mine || mine.role === "observer";
+  hand.hidden = !mine || RECEIVE_ONLY_ROLES.includes(mine.role);
   hand.textContent = t(mine?.hand_raised ? "hearing.lower_hand" : "hearing.raise_hand");
   hand.setAttribute("aria-pressed", String(Boolean(mine?.hand_raised)));
 }
@@ -205,7 +206,7 @@ async function enterCourtroom() {
   document.getElementById("lobby-time").textContent = formatTime(hearing.scheduled_start);
   document.getElementById("hearing-title").textContent = `${hearing.case_number} ${hearing.title}`;
   document.getElementById("self-view").srcObject = state.stream;
-  const courtroom = new Courtroom({ hearingId: hearing.id, publish: state.me.role !== "observer" });
+  const courtroom = new Courtroom({ hearingId: hearing.id, publish: !RECEIVE_ONLY_ROLES.includes(state.me.role) });
   state.courtroom = courtroom;
   window.hearingCall = courtroom;
   courtroom.useLocalStream(state.stream);

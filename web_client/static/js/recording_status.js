@@ -2,9 +2,8 @@
 // Server events (docs/signaling.md): `recording` {state, active, reason}, `recording_alert`
 // {kind: failed | resumed | behind, ...}; the `join` ack carries the current `recording`.
 import { t } from "/static/js/i18n.js";
+import { PAUSE_REASONS } from "/static/js/protocol.js";
 
-// The only reasons the recording may pause for (signaling/messages.py).
-export const PAUSE_REASONS = ["recess", "non_public_evidence", "mediation_caucus"];
 // Icons say the state as well as the text does, so nothing depends on colour alone.
 const ICONS = { recording: "●", paused: "❚❚", failed: "⚠", stopped: "■" };
 

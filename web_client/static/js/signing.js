@@ -5,12 +5,12 @@
 // or refuses with a reason. Staff also see everyone's progress.
 import { api, describeError } from "/static/js/api.js";
 import { formatTime, t } from "/static/js/i18n.js";
+import { SIGNING_ROLES, STAFF_ROLES } from "/static/js/protocol.js";
 import { orderedEntries } from "/static/js/transcript_feed.js";
 import { element, entryBody, textKey } from "/static/js/transcript_view.js";
 
 const DB_NAME = "hearing-signing";
 const STORE = "keys";
-const SIGNING_ROLES = ["judge", "clerk", "plaintiff", "defendant", "agent", "witness", "interpreter"];
 
 function request(idbRequest) {
   return new Promise((resolve, reject) => {
@@ -138,7 +138,7 @@ function statusText(signer) {
 export function mountSigning({ courtroom, hearingId, participantId, role, root, feed, openCorrections, staff }) {
   const panel = { key: null, status: null, manifest: null, busy: false };
   const maySign = SIGNING_ROLES.includes(role);
-  const mayAcceptKeys = staff && (role === "judge" || role === "clerk");
+  const mayAcceptKeys = staff && STAFF_ROLES.includes(role);
   const title = textKey("signing.title", "h2", "");
   title.id = "signing-title";
   title.tabIndex = -1;

@@ -7,6 +7,7 @@
 // collected so far become invalid). Clicking an entry's time plays the recording from there.
 import { api } from "/static/js/api.js";
 import { t } from "/static/js/i18n.js";
+import { PARTY_ROLES, ROLE } from "/static/js/protocol.js";
 import { RecordingPlayer } from "/static/js/recording_player.js";
 import { TranscriptFeed, clockTime, orderedEntries } from "/static/js/transcript_feed.js";
 import {
@@ -14,12 +15,10 @@ import {
   textKey,
 } from "/static/js/transcript_view.js";
 
-const SPEAKING_ROLES = ["plaintiff", "defendant", "agent", "witness", "interpreter"];
-
 // Judge first ("J"), then up to nine others in the hearing's order (1-9).
 export function speakerKeys(participants) {
-  const judge = participants.find((p) => p.role === "judge");
-  const others = participants.filter((p) => SPEAKING_ROLES.includes(p.role)).slice(0, 9);
+  const judge = participants.find((p) => p.role === ROLE.JUDGE);
+  const others = participants.filter((p) => PARTY_ROLES.includes(p.role)).slice(0, 9);
   const keys = others.map((p, index) => ({ key: String(index + 1), participant: p }));
   if (judge) keys.unshift({ key: "J", participant: judge });
   return keys;
@@ -36,8 +35,8 @@ function labelled(id, labelKey, tag = "textarea") {
 
 export async function mountTranscriptEditor({ courtroom, root, hearingId, role }) {
   const feed = new TranscriptFeed(courtroom);
-  const isJudge = role === "judge";
-  const compose = role === "clerk";
+  const isJudge = role === ROLE.JUDGE;
+  const compose = role === ROLE.CLERK;
   const { participants } = await api("GET", `/api/hearings/${hearingId}/participants`);
   const keys = speakerKeys(participants);
   const ui = { speaker: null, startedAt: null };

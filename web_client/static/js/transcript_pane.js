@@ -2,12 +2,11 @@
 // commits them; a party taps an entry to propose a correction with a reason and sees what
 // became of each request. Observers read only.
 import { t } from "/static/js/i18n.js";
+import { CORRECTING_ROLES } from "/static/js/protocol.js";
 import { TranscriptFeed, orderedEntries } from "/static/js/transcript_feed.js";
 import {
   KeyedList, element, entryBody, followEnd, stateLabel, statusLabel, textKey,
 } from "/static/js/transcript_view.js";
-
-const CORRECTING_ROLES = ["plaintiff", "defendant", "agent", "witness", "interpreter"];
 
 function field(id, labelKey, tag = "textarea") {
   const label = textKey(labelKey, "label");

@@ -1,6 +1,7 @@
 // Video tiles: the current speaker large (the loudest voice for two seconds running, else the
 // judge), everyone else small, each captioned with name, role and state (never colour alone).
 import { t } from "/static/js/i18n.js";
+import { ROLE } from "/static/js/protocol.js";
 
 const SPEECH_LEVEL = 0.02;
 const SAMPLE_MS = 1000;
@@ -9,7 +10,7 @@ const speaking = new WeakMap(); // courtroom -> { speaker, candidate }
 function speakerOf(courtroom, shownIds) {
   const chosen = speaking.get(courtroom)?.speaker;
   if (chosen !== undefined && shownIds.includes(chosen)) return chosen;
-  const judge = courtroom.room.members.find((m) => m.role === "judge" && shownIds.includes(m.participant_id));
+  const judge = courtroom.room.members.find((m) => m.role === ROLE.JUDGE && shownIds.includes(m.participant_id));
   return judge ? judge.participant_id : shownIds[0];
 }
 
