@@ -31,6 +31,9 @@ class HearingAction(StrEnum):
     SEAL = "seal"
 
 
+# The clerk may open the waiting room and start the signing; every other move is the judge's.
+CLERK_ACTIONS = frozenset({HearingAction.OPEN_LOBBY, HearingAction.BEGIN_SIGNING})
+
 _S = HearingState
 _A = HearingAction
 

@@ -1,4 +1,6 @@
-"""The one label catalogue (zh/en): roles, stages, hearing states, pause reasons, record texts.
+"""The one label catalogue (zh/en): roles, stages, hearing states and moves, pause reasons.
+
+And the words of the record around its entries.
 
 The transcript renderings (text, PDF), the bundle's signature page, the invitations, the
 recording exports and (generated into ``web_client/i18n/*.json`` by
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from hearing_server.domain.hearing_state import HearingState
+from hearing_server.domain.hearing_state import HearingAction, HearingState
 from hearing_server.domain.roles import Role
 from hearing_server.domain.stages import PauseReason, Stage
 
@@ -125,6 +127,28 @@ HEARING_STATE_LABELS: dict[Locale, dict[HearingState, str]] = {
     },
 }
 
+HEARING_ACTION_LABELS: dict[Locale, dict[HearingAction, str]] = {
+    Locale.ZH: {
+        HearingAction.OPEN_LOBBY: "开放候审室",
+        HearingAction.START: "开庭",
+        HearingAction.RECESS: "休庭",
+        HearingAction.RESUME: "继续开庭",
+        HearingAction.CLOSE: "闭庭",
+        HearingAction.BEGIN_SIGNING: "开始签名",
+        HearingAction.SEAL: "封存",
+    },
+    Locale.EN: {
+        HearingAction.OPEN_LOBBY: "Open the waiting room",
+        HearingAction.START: "Start the hearing",
+        HearingAction.RECESS: "Recess",
+        HearingAction.RESUME: "Resume",
+        HearingAction.CLOSE: "Close the hearing",
+        HearingAction.BEGIN_SIGNING: "Start signing",
+        HearingAction.SEAL: "Seal",
+    },
+}
+"""The console's buttons that move the hearing from state to state."""
+
 PAUSE_REASON_LABELS: dict[Locale, dict[PauseReason, str]] = {
     Locale.ZH: {
         PauseReason.RECESS: "休庭",
@@ -211,6 +235,7 @@ WEB_SECTIONS: tuple[tuple[str, Mapping[Locale, Mapping[Any, str]]], ...] = (
     ("role", ROLE_LABELS),
     ("stage", STAGE_NAMES),
     ("state", HEARING_STATE_LABELS),
+    ("court.action", HEARING_ACTION_LABELS),
     ("recording.reason", PAUSE_REASON_LABELS),
 )
 """The web client's key prefix for each table the catalogue gives it."""

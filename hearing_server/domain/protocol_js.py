@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from hearing_server.domain.hearing_state import HearingAction, HearingState
+from hearing_server.domain.hearing_state import CLERK_ACTIONS, HearingAction, HearingState
 from hearing_server.domain.labels import Locale, web_strings
 from hearing_server.domain.roles import (
     PARTY_ROLES,
@@ -68,6 +68,11 @@ def render_protocol_js() -> str:
         ("HEARING_STATE", _names(HearingState), "The hearing's life cycle."),
         ("HEARING_STATES", [state.value for state in HearingState], "States, in order."),
         ("HEARING_ACTION", _names(HearingAction), "The moves between hearing states."),
+        (
+            "CLERK_ACTIONS",
+            [action.value for action in HearingAction if action in CLERK_ACTIONS],
+            "The moves the clerk may make; every other one is the judge's.",
+        ),
         ("PAUSE_REASONS", [reason.value for reason in PauseReason], "Why recording may pause."),
     ]
     return _HEADER + "".join("\n" + _const(*constant) for constant in constants)

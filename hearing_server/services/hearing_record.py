@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hearing_server.domain.roles import PARTY_ROLES, STAFF_ROLES
 from hearing_server.services.hearings import get_hearing
 from hearing_server.services.participants import list_participants
 from hearing_server.services.recordings import list_segments, segment_file
@@ -21,7 +22,6 @@ from hearing_server.store.eventlog import load_events
 from hearing_server.store.models import Hearing, HearingEvent, Participant, RecordingSegment
 from transcript.manifest import SegmentRef
 
-PARTY_SIGNING_ROLES = frozenset({"plaintiff", "defendant", "agent", "witness", "interpreter"})
 LoggedEvent = tuple[str, dict[str, Any]]
 
 
@@ -90,5 +90,5 @@ def required_signers(record: HearingRecord) -> list[Participant]:
     return [
         p
         for p in sorted(record.participants, key=lambda p: (p.position, p.id or 0))
-        if p.role in {"judge", "clerk"} or (p.role in PARTY_SIGNING_ROLES and p.id in admitted)
+        if p.role in STAFF_ROLES or (p.role in PARTY_ROLES and p.id in admitted)
     ]

@@ -12,18 +12,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hearing_server.domain.clock import as_utc, iso_utc
 from hearing_server.domain.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from hearing_server.domain.hearing_state import (
+    CLERK_ACTIONS,
     HearingAction,
     HearingState,
     Transition,
     allowed_actions,
     apply_action,
 )
+from hearing_server.domain.roles import STAFF_ROLES, Role
 from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
 from hearing_server.store.eventlog import append_event
 from hearing_server.store.models import Hearing, Participant, ParticipantRole, StaffRole, StaffUser
 
 EDITABLE_STATES = frozenset({HearingState.SCHEDULED, HearingState.OPEN})
-CLERK_ACTIONS = frozenset({HearingAction.OPEN_LOBBY, HearingAction.BEGIN_SIGNING})
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class HearingAccess:
     def require_manager(self) -> None:
         """Admins and the hearing's judge and clerk manage participants and invitations."""
         self.require_staff()
-        if self.role not in {StaffRole.ADMIN.value, "judge", "clerk"}:
+        if self.role != StaffRole.ADMIN.value and self.role not in STAFF_ROLES:
             raise Forbidden("only this hearing's judge or clerk, or an admin, may do this")
 
 
@@ -187,7 +188,7 @@ async def transition_hearing(
 ) -> Transition:
     access.require_staff()
     role = access.role
-    if role != "judge" and not (role == "clerk" and action in CLERK_ACTIONS):
+    if role != Role.JUDGE and not (role == Role.CLERK and action in CLERK_ACTIONS):
         raise Forbidden(f"only the hearing's judge may {action.value} the hearing")
     hearing = access.hearing
     transition = apply_action(HearingState(hearing.state), action)

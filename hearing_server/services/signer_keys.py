@@ -25,6 +25,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.domain.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from hearing_server.domain.roles import ROLES_FOR, Permission
 from hearing_server.services.hearings import HearingAccess, get_hearing
 from hearing_server.services.principals import PartyPrincipal, Principal
 from hearing_server.store.eventlog import append_event
@@ -36,9 +37,7 @@ MAX_SPKI_BYTES = 512
 # Keys one seat may register in a hearing (each is logged): a phone or two, reloads, a new
 # phone; more is a misbehaving client filling the hearing's log.
 MAX_KEYS_PER_SEAT = 12
-SIGNING_ROLES = frozenset(
-    {"judge", "clerk", "plaintiff", "defendant", "agent", "witness", "interpreter"}
-)
+SIGNING_ROLES = ROLES_FOR[Permission.SIGN]
 
 
 class KeyNotWaiting(Conflict):

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from hearing_server.domain.hearing_state import HearingState
+from hearing_server.domain.hearing_state import HearingAction, HearingState
 from hearing_server.domain.labels import (
+    HEARING_ACTION_LABELS,
     HEARING_STATE_LABELS,
     LANGUAGE_TAGS,
     PAUSE_REASON_LABELS,
@@ -34,6 +35,7 @@ TABLES: list[tuple[str, Mapping[Locale, Mapping[Any, str]], type[StrEnum]]] = [
     ("stage name", STAGE_NAMES, Stage),
     ("stage heading", STAGE_HEADINGS, Stage),
     ("hearing state", HEARING_STATE_LABELS, HearingState),
+    ("hearing action", HEARING_ACTION_LABELS, HearingAction),
     ("pause reason", PAUSE_REASON_LABELS, PauseReason),
 ]
 
@@ -68,6 +70,7 @@ def test_web_strings_cover_the_whole_vocabulary() -> None:
             {f"role.{role}" for role in Role}
             | {f"stage.{stage}" for stage in Stage}
             | {f"state.{state}" for state in HearingState}
+            | {f"court.action.{action}" for action in HearingAction}
             | {f"recording.reason.{reason}" for reason in PauseReason}
         )
         assert set(strings) == expected

@@ -4,14 +4,12 @@ import { Courtroom } from "/static/js/call.js";
 import { mountMessages } from "/static/js/court_messages.js";
 import { bindLanguageSwitch, loadLanguage, t } from "/static/js/i18n.js";
 import { mountExports, renderExports } from "/static/js/exports_panel.js";
-import { ROLE, STAFF_ROLES, STAGES } from "/static/js/protocol.js";
+import { CLERK_ACTIONS, ROLE, STAFF_ROLES, STAGES } from "/static/js/protocol.js";
 import { mountRecordingControls, mountRecordingIndicator } from "/static/js/recording_status.js";
 import { mountSigning } from "/static/js/signing.js";
 import { mountTranscriptEditor } from "/static/js/transcript_editor.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
 
-// docs/api.md: the clerk may open the lobby and start signing; the rest is the judge's.
-const CLERK_ACTIONS = ["open_lobby", "begin_signing"];
 const hearingId = Number(location.pathname.split("/")[3]);
 const page = { hearing: null, courtroom: null, you: null, skewMs: 0, shownStage: null, hands: [] };
 

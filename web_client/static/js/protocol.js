@@ -123,6 +123,12 @@ export const HEARING_ACTION = Object.freeze({
   "SEAL": "seal"
 });
 
+// The moves the clerk may make; every other one is the judge's.
+export const CLERK_ACTIONS = Object.freeze([
+  "open_lobby",
+  "begin_signing"
+]);
+
 // Why recording may pause.
 export const PAUSE_REASONS = Object.freeze([
   "recess",
