@@ -6,6 +6,7 @@ import { bindLanguageSwitch, formatTime, loadLanguage, t } from "/static/js/i18n
 import { RECEIVE_ONLY_ROLES } from "/static/js/protocol.js";
 import { mountRecordingIndicator } from "/static/js/recording_status.js";
 import { mountMessages } from "/static/js/court_messages.js";
+import { mountStateCard } from "/static/js/party_state.js";
 import { ensureSignerKey, mountSigning } from "/static/js/signing.js";
 import { mountTranscriptPane } from "/static/js/transcript_pane.js";
 import { followSpeaker, renderVideos } from "/static/js/videos.js";
@@ -213,6 +214,10 @@ async function enterCourtroom() {
   courtroom.addEventListener("room", (event) => renderRoom(event.detail));
   courtroom.addEventListener("slots", () => renderVideos(document.getElementById("videos"), courtroom));
   followSpeaker(document.getElementById("videos"), courtroom);
+  state.card = mountStateCard({
+    courtroom, screen: document.getElementById("screen-hearing"),
+    card: document.getElementById("state-card"), initialState: hearing.state,
+  });
   state.recording = mountRecordingIndicator({
     courtroom, indicator: document.getElementById("recording-indicator"),
   });
@@ -269,6 +274,7 @@ async function main() {
     state.recording?.refresh();
     state.signing?.refresh();
     state.messages?.refresh();
+    state.card?.refresh();
   });
   try {
     state.me = await signIn();
