@@ -145,8 +145,6 @@ function renderRoom(room) {
   document.getElementById("stage-name").textContent = room.stage
     ? t(`stage.${room.stage}`)
     : t("hearing.stage.none");
-  const mine = courtroom.mine();
-  document.getElementById("muted-note").hidden = !(mine && mine.muted);
   syncControls();
   renderVideos(document.getElementById("videos"), courtroom);
 }
@@ -166,10 +164,20 @@ function syncControls() {
     audioOnly ? "hearing.video_on" : "hearing.audio_only",
   );
   document.getElementById("audio-only-note").hidden = !audioOnly;
+  syncMuteBanner(Boolean(mine?.muted), audio ? !audio.enabled : false);
   const hand = document.getElementById("raise-hand");
   hand.hidden = !mine || RECEIVE_ONLY_ROLES.includes(mine.role);
   hand.textContent = t(mine?.hand_raised ? "hearing.lower_hand" : "hearing.raise_hand");
   hand.setAttribute("aria-pressed", String(Boolean(mine?.hand_raised)));
+}
+
+// Who muted the party decides what the banner says: the judge's mute wins (the party cannot undo it).
+function syncMuteBanner(byJudge, bySelf) {
+  const banner = document.getElementById("muted-note");
+  const key = byJudge ? "hearing.muted_by_judge" : bySelf ? "mute_banner.self" : "";
+  banner.hidden = !key;
+  banner.dataset.mutedBy = byJudge ? "judge" : bySelf ? "self" : "";
+  banner.textContent = key ? t(key) : "";
 }
 
 function bindControls() {
