@@ -47,10 +47,13 @@ async def test_party_state_card_follows_the_hearing_live(
         browser, page_watch, hearing_with_parties, "states-party"
     )
     card = party.locator("#state-card")
-    # Admitted before the judge starts: the card, not an empty stage, says what comes next.
+    # Admitted before the judge starts: a small card says what comes next, and the video stays
+    # (the judge checks identities on video before the hearing formally starts).
     await expect(card).to_be_visible(timeout=15_000)
     await expect(card).to_contain_text("即将开庭")
-    await expect(party.locator(".tiles")).to_be_hidden()
+    await expect(party.locator(".tiles")).to_be_visible()
+    await party.set_viewport_size({"width": 412, "height": 915})
+    await screenshot(party, "party-state-open-zh")
 
     await judge.click("[data-action=start]", timeout=10_000)
     await expect(card).to_be_hidden(timeout=10_000)
@@ -59,7 +62,6 @@ async def test_party_state_card_follows_the_hearing_live(
     await judge.click("[data-action=recess]", timeout=10_000)
     await expect(card).to_contain_text("休庭中", timeout=10_000)
     await expect(party.locator(".tiles")).to_be_hidden()
-    await party.set_viewport_size({"width": 412, "height": 915})
     await screenshot(party, "party-state-recessed-zh")
     await party.click("#lang-switch")
     await expect(card).to_contain_text("The court is in recess", timeout=5_000)
