@@ -10,6 +10,8 @@ from aiohttp import web
 
 from hearing_server.domain.clock import Clock, SystemClock
 from hearing_server.domain.ratelimit import FailureLimiter
+from hearing_server.services.bundle import build_bundle_export
+from hearing_server.services.export_jobs import ExportBuilder, build_tracks, build_video
 from hearing_server.settings import Settings
 from hearing_server.store.db import Database
 from hearing_server.web import (
@@ -57,6 +59,12 @@ async def _database_context(app: web.Application) -> AsyncIterator[None]:
         await database.close()
 
 
+def export_kinds() -> dict[str, ExportBuilder]:
+    """Every export kind the server offers (``POST /api/hearings/{id}/exports``), by name: a
+    new kind is one more line here."""
+    return {"video": build_video, "tracks": build_tracks, "bundle": build_bundle_export}
+
+
 async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -94,7 +102,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     ):
         app.router.add_routes(module.routes)
     attach_signaling(app)  # after the database context: courtrooms log to it
-    attach_exports(app)  # after signaling: export progress goes to the courtrooms
+    attach_exports(app, export_kinds())  # after signaling: export progress goes to the courtrooms
     if WEB_CLIENT_DIR.is_dir():
         app.router.add_static("/static/", WEB_CLIENT_DIR, follow_symlinks=False)
     return app

@@ -29,6 +29,7 @@ from hearing_server.services.signer_keys import bind_on_identity_confirmed
 from hearing_server.store.models import Participant
 from hearing_server.web.keys import (
     CLOCK,
+    COURTROOMS,
     DATABASE,
     RECORDING_STATUS,
     SETTINGS,
@@ -47,7 +48,6 @@ from transcript.exceptions import TranscriptError
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/hearing"
-COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 # Optional: set before the app starts to run courtrooms on another media engine.
 MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
 RECORDINGS = web.AppKey("recordings", RecordingControl)

@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 
 from bench.synthetic_recording import Attendance, make_clip, record_hearing
-from hearing_server.services.export_jobs import FILE_GONE, INTERRUPTED, ExportJobs, export_kinds
+from hearing_server.app import export_kinds
+from hearing_server.services.export_jobs import FILE_GONE, INTERRUPTED, ExportJobs
 from hearing_server.services.hearings import get_hearing
 from hearing_server.settings import Settings
 from hearing_server.store.eventlog import append_event

@@ -34,7 +34,7 @@ from hearing_server.domain.clock import Clock, SystemClock, iso_utc
 from hearing_server.domain.exceptions import Conflict
 from hearing_server.services.bundle_pdf import SignatureLine, signature_pages
 from hearing_server.services.bundle_readme import verify_readme
-from hearing_server.services.export_jobs import ExportRequest, register_export_kind
+from hearing_server.services.export_jobs import ExportRequest
 from hearing_server.services.hearing_record import HearingRecord, load_record, required_signers
 from hearing_server.services.hearings import get_hearing
 from hearing_server.services.seal import CourtSeal, load_or_create_seal
@@ -299,6 +299,3 @@ async def build_bundle_export(request: ExportRequest, progress: Progress) -> Pat
         composite=composite, progress=progress,
     )  # fmt: skip
     return out
-
-
-register_export_kind("bundle", build_bundle_export)

@@ -1,7 +1,8 @@
 """Export jobs: one hearing's export built in the background, with progress, for the clerk.
 
-A job runs one registered kind (``register_export_kind``): "video" (the MP4) and "tracks"
-(the original tracks in a ZIP) are built in; other packages add theirs. A kind is an async
+A job runs one of the kinds it was given (``ExportJobs(kinds=...)``, named by the composition
+root, ``hearing_server.app.export_kinds``): "video" (the MP4) and "tracks" (the original tracks
+in a ZIP) are built here; other modules provide theirs (the bundle). A kind is an async
 function that may read the database on the event loop and must do its heavy work through
 ``ExportRequest.run_in_worker``: a dedicated thread at a lower CPU priority (its threads,
 libx264's included, inherit it), one export at a time, so live hearings keep their share of
@@ -27,7 +28,7 @@ import shutil
 import threading
 import time
 import zipfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,20 +75,14 @@ class ExportRequest:
     run_in_worker: Callable[..., Awaitable[Any]]
 
 
+# Builds one kind's file and returns it; the file must be inside ``request.work_dir``.
 ExportBuilder = Callable[[ExportRequest, Progress], Awaitable[Path]]
-_KINDS: dict[str, ExportBuilder] = {}
 
 
-def register_export_kind(kind: str, builder: ExportBuilder) -> None:
-    """Make ``kind`` available to ``POST /api/hearings/{hid}/exports``; the builder returns the
-    finished file, which must be inside ``request.work_dir``."""
+def _check_kind_name(kind: str) -> str:
     if not kind.isidentifier() or len(kind) > 32:
         raise ValueError(f"export kind {kind!r} must be a short identifier")
-    _KINDS[kind] = builder
-
-
-def export_kinds() -> list[str]:
-    return sorted(_KINDS)
+    return kind
 
 
 @dataclass
@@ -120,10 +115,20 @@ def _lower_priority() -> None:
 
 
 class ExportJobs:
+    """The export jobs of every hearing; ``kinds`` are what ``start`` may run (without any,
+    it only lists and reads the jobs of earlier runs)."""
+
     def __init__(
-        self, *, database: Database, settings: Settings, clock: Clock, notify: Notify
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        notify: Notify,
+        kinds: Mapping[str, ExportBuilder] | None = None,
     ) -> None:
         self.database, self.settings, self.clock, self.notify = database, settings, clock, notify
+        self._kinds = {_check_kind_name(kind): build for kind, build in (kinds or {}).items()}
         self.jobs: dict[str, ExportJob] = {}
         self._restoring: dict[int, asyncio.Future[None]] = {}  # earlier runs' jobs, per hearing
         self._executor = ThreadPoolExecutor(
@@ -131,8 +136,12 @@ class ExportJobs:
         )
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def kind_names(self) -> list[str]:
+        """The kinds ``POST /api/hearings/{hid}/exports`` accepts, sorted."""
+        return sorted(self._kinds)
+
     async def start(self, hearing_id: int, kind: str, *, actor: str, language: str) -> ExportJob:
-        if kind not in _KINDS:
+        if kind not in self._kinds:
             raise ValueError(f"unknown export kind {kind!r}")
         await self._restore(hearing_id)  # earlier jobs first in the list
         job = ExportJob(secrets.token_hex(8), hearing_id, kind, actor)
@@ -226,7 +235,7 @@ class ExportJobs:
             work_dir.mkdir(parents=True, exist_ok=False)
             request = ExportRequest(job.hearing_id, self.database, self.settings, work_dir,
                                     language, run_in_worker)  # fmt: skip
-            path = await _KINDS[job.kind](request, progress)
+            path = await self._kinds[job.kind](request, progress)
             if work_dir.resolve() not in path.resolve().parents:
                 raise RuntimeError(f"export kind {job.kind} wrote outside its folder")
             job.sha256 = await run_in_worker(_sha256, path)
@@ -329,7 +338,3 @@ async def build_tracks(request: ExportRequest, progress: Progress) -> Path:
 
     await request.run_in_worker(build)
     return archive
-
-
-register_export_kind("video", build_video)
-register_export_kind("tracks", build_tracks)

@@ -4,19 +4,18 @@ download; progress also goes to the staff in the courtroom as ``export_progress`
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from hearing_server.domain.exceptions import NotFound, ValidationFailed
-from hearing_server.domain.roles import STAFF_ROLES
-from hearing_server.services.export_jobs import ExportJobs, export_kinds
+from hearing_server.services.export_jobs import ExportBuilder, ExportJobs
 from hearing_server.services.hearings import HearingAccess, access_hearing
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.services.staff_notices import notify_staff
+from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object
-from signaling.namespace import COURTROOMS
 
 EXPORT_JOBS = web.AppKey("export_jobs", ExportJobs)
 CONTENT_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
@@ -45,7 +44,7 @@ async def start_export(request: web.Request) -> web.Response:
     fields = Fields(
         await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
     )
-    kinds = export_kinds()
+    kinds = request.app[EXPORT_JOBS].kind_names()
     kind = fields.text("kind", max_length=32)
     language = fields.text("language", required=False, max_length=8, default="zh-CN")
     fields.check()
@@ -65,7 +64,9 @@ async def list_exports(request: web.Request) -> web.Response:
     access = await _staff_access(request)
     assert access.hearing.id is not None
     jobs = await request.app[EXPORT_JOBS].list(access.hearing.id)
-    return web.json_response({"exports": [job.to_json() for job in jobs], "kinds": export_kinds()})
+    return web.json_response(
+        {"exports": [job.to_json() for job in jobs], "kinds": request.app[EXPORT_JOBS].kind_names()}
+    )
 
 
 @routes.get("/api/hearings/{hearing_id}/exports/{export_id}")
@@ -90,24 +91,19 @@ async def export_file(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def attach_exports(app: web.Application) -> None:
-    """Routes and the jobs' lifetime; after ``attach_signaling`` (progress goes to its rooms)."""
+def attach_exports(app: web.Application, kinds: Mapping[str, ExportBuilder]) -> None:
+    """Routes and the jobs' lifetime, offering ``kinds``; after ``attach_signaling`` (progress
+    goes to the staff in its courtrooms)."""
     app.router.add_routes(routes)
 
     async def notify(hearing_id: int, payload: dict[str, Any]) -> None:
-        registry = app[COURTROOMS]
-        room = registry.rooms.get(hearing_id)
-        if room is None:
-            return
-        for participant_id, sid in list(room.sids.items()):
-            member = room.state.members.get(participant_id)
-            if member is not None and member.role in STAFF_ROLES:
-                await registry.emit("export_progress", payload, sid)
+        await notify_staff(app[COURTROOMS], hearing_id, "export_progress", payload)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         jobs = ExportJobs(
-            database=app[DATABASE], settings=app[SETTINGS], clock=app[CLOCK], notify=notify
-        )
+            database=app[DATABASE], settings=app[SETTINGS], clock=app[CLOCK], notify=notify,
+            kinds=kinds,
+        )  # fmt: skip
         app[EXPORT_JOBS] = jobs
         try:
             yield

@@ -10,6 +10,7 @@ from aiohttp import web
 from hearing_server.domain.clock import Clock
 from hearing_server.domain.hearing_state import Transition
 from hearing_server.domain.ratelimit import FailureLimiter
+from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.settings import Settings
 from hearing_server.store.db import Database
 
@@ -17,6 +18,8 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+# The live courtrooms; set by the signaling layer's cleanup context (``attach_signaling``).
+COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 # Coroutines called after every committed hearing transition (the courtroom's recording).
 TransitionListener = Callable[[int, Transition], Awaitable[None]]
 TRANSITION_LISTENERS = web.AppKey("transition_listeners", list[TransitionListener])

@@ -14,7 +14,6 @@ from typing import Any
 
 from aiohttp import web
 
-import hearing_server.services.bundle  # noqa: F401  (registers the "bundle" export kind)
 from hearing_server.domain.exceptions import PayloadTooLarge, ValidationFailed
 from hearing_server.services.hearings import access_hearing
 from hearing_server.services.signer_keys import (
@@ -24,10 +23,9 @@ from hearing_server.services.signer_keys import (
     register_key,
 )
 from hearing_server.services.signing import MAX_IMAGE_BYTES, SigningDesk
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object
-from signaling.namespace import COURTROOMS
 
 routes = web.RouteTableDef()
 # A manifest lists every recording segment (~250 bytes each), so a long hearing's signature
