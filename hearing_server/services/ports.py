@@ -1,4 +1,4 @@
-"""What the signaling layer needs from the media engine, and the real engine behind it.
+"""What the services need from the outside: a ``Notifier`` and a media engine (``MediaPort``).
 
 The services only talk to a ``MediaPort``; ``signaling.media.factory`` builds the real forwarding
 engine (``HearingMedia``), which satisfies it structurally. Tests or a deployment without media
@@ -48,6 +48,19 @@ TrackMapCallback = Callable[[int, Mapping[str, SlotTrack]], None]  # (subscriber
 FailedCallback = Callable[[int], None]  # participant id whose connection failed
 
 
+class TappedTrack(Protocol):
+    """The publication a frame handed to the recording's tap comes from."""
+
+    @property
+    def kind(self) -> str: ...  # "audio" or "video"
+    @property
+    def participant_id(self) -> int: ...
+
+
+# (publication, one whole encoded frame, its RTP timestamp, keyframe) → the recording
+FrameTap = Callable[[TappedTrack, bytes, int, bool], None]
+
+
 class MediaPort(Protocol):
     async def attach(
         self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
@@ -62,6 +75,16 @@ class MediaPort(Protocol):
         ...
 
     def track_map(self, participant_id: int) -> Mapping[str, SlotTrack]: ...
+    def set_packet_tap(self, tap: FrameTap | None) -> None:
+        """Every frame the court hears or sees, of every publication present and future, also
+        goes to ``tap`` (the recording's feed; muted audio does not); None stops it."""
+        ...
+
+    def request_keyframe(self, participant_id: int, kind: str) -> None:
+        """Ask the participant's ``kind`` publication for a keyframe (the recording restarts
+        from one); nothing if they publish none."""
+        ...
+
     async def close(self) -> None: ...
 
 

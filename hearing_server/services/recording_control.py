@@ -29,7 +29,6 @@ from hearing_server.store.eventlog import append_event
 from hearing_server.store.models import Hearing, HearingEvent
 from recording import ClosedSegment, recover_hearing
 from recording.segment_writer import FileOpener, RawSink, open_exclusive
-from signaling.media.hearing_media import HearingMedia
 from signaling.protocol.exceptions import WrongState
 
 log = logging.getLogger(__name__)
@@ -94,12 +93,6 @@ class RecordingControl:
         if recording is None:
             media = room.media
 
-            def request_keyframe(participant_id: int, kind: str) -> None:
-                if isinstance(media, HearingMedia):
-                    publication = media.publication(participant_id, kind)
-                    if publication is not None:
-                        publication.request_keyframe()
-
             async def log_event(kind: str, payload: dict[str, Any]) -> None:
                 await self._log(hearing_id, kind, payload)
 
@@ -112,12 +105,11 @@ class RecordingControl:
             recording = LiveRecording(
                 hearing_id, recordings_root(self.data_dir) / str(hearing_id),
                 log_event=log_event, log_segment=log_segment, alert=alert,
-                request_keyframe=request_keyframe, segment_s=self.segment_s, opener=self.opener,
-                queue_frames=self.queue_frames,
+                request_keyframe=media.request_keyframe, segment_s=self.segment_s,
+                opener=self.opener, queue_frames=self.queue_frames,
             )  # fmt: skip
             self.recordings[hearing_id] = recording
-            if isinstance(media, HearingMedia):
-                media.set_packet_tap(recording.tap)
+            media.set_packet_tap(recording.tap)
             await recording.start(origin_epoch_s=origin)
         else:
             await recording.start()
@@ -150,7 +142,7 @@ class RecordingControl:
         if recording is None:
             return
         room = self.registry.rooms.get(hearing_id)
-        if room is not None and isinstance(room.media, HearingMedia):
+        if room is not None:
             room.media.set_packet_tap(None)
         await recording.stop()
         await self._set_status(hearing_id, self._status(hearing_id).stopped())

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from hearing_server.services.ports import TappedTrack
 from recording import (
     ClosedSegment,
     EncodedFrame,
@@ -30,7 +31,6 @@ from recording import (
     TrackKind,
 )
 from recording.segment_writer import FileOpener, open_exclusive
-from signaling.media.forwarding import PublishedTrack
 
 log = logging.getLogger(__name__)
 LogEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -152,7 +152,7 @@ class LiveRecording:
         await self._log_event("recording.stopped", {})
 
     def tap(
-        self, publication: PublishedTrack, data: bytes, rtp_timestamp: int, keyframe: bool
+        self, publication: TappedTrack, data: bytes, rtp_timestamp: int, keyframe: bool
     ) -> None:
         """On the event loop, for every forwarded frame: queue it for the writer thread."""
         recorder = self._recorder

@@ -153,6 +153,13 @@ class HearingMedia:
     def publication(self, participant_id: int, kind: str) -> PublishedTrack | None:
         return self.publications.get(participant_id, {}).get(kind)
 
+    def request_keyframe(self, participant_id: int, kind: str) -> None:
+        """Ask the publisher for a keyframe of ``kind`` (rate-limited, see ``PublishedTrack``);
+        nothing if the participant publishes no such track."""
+        publication = self.publication(participant_id, kind)
+        if publication is not None:
+            publication.request_keyframe()
+
     def _peer_failed(self, peer: ParticipantPeer) -> None:
         if self.peers.get(peer.participant_id) is peer:
             log.warning(

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from hearing_server.services.ports import FailedCallback, SlotTrack, TrackMapCallback
+from hearing_server.services.ports import FailedCallback, FrameTap, SlotTrack, TrackMapCallback
 from hearing_server.settings import Settings
 from signaling.media.exceptions import BadSdp, NotAttached
 from signaling.namespace import COURTROOMS, MEDIA_FACTORY
@@ -22,6 +22,7 @@ from tests.conftest import running_app
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient, member
+from tests.support.waiting import until
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class RecordingMedia:
     on_failed: FailedCallback
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     attached: set[int] = field(default_factory=set)
+    tap: FrameTap | None = None  # the recording's, while the hearing is recorded
+    keyframes_asked: list[tuple[int, str]] = field(default_factory=list)
 
     async def attach(
         self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
@@ -67,6 +70,12 @@ class RecordingMedia:
             for index, other in enumerate(others)
             for kind in ("audio", "video")
         }
+
+    def set_packet_tap(self, tap: FrameTap | None) -> None:
+        self.tap = tap
+
+    def request_keyframe(self, participant_id: int, kind: str) -> None:
+        self.keyframes_asked.append((participant_id, kind))
 
     async def close(self) -> None:
         self.calls.append(("close",))
@@ -180,3 +189,24 @@ async def test_media_follows_admission_roles_and_judge_acts(
         assert media.calls == [("detach", observer_id)]
     finally:
         await observer.close()
+
+
+async def test_the_recorder_taps_frames_and_asks_keyframes_through_the_port(
+    courtroom: dict[str, Any], engines: list[RecordingMedia]
+) -> None:
+    judge = courtroom["open_socket"]()
+    await judge.connect()
+    api: ApiClient = courtroom["judge"]
+    hid, pid = courtroom["hearing_id"], courtroom["parties"]["plaintiff"]["participant_id"]
+    media = engines[0]
+    assert media.tap is None
+    assert (await api.post(f"/api/hearings/{hid}/transitions", {"action": "start"})).status == 200
+    await judge.wait_for("recording", lambda d: d["state"] == "recording")
+    assert media.tap is not None
+    # A video frame that is not a keyframe: the recorder cannot start a segment with it.
+    media.tap(Track("0v", "video", pid), b"\x01\x00\x00", 3000, False)
+    await until(lambda: bool(media.keyframes_asked), timeout_s=10, what="a keyframe request")
+    assert media.keyframes_asked[0] == (pid, "video")
+    assert (await api.post(f"/api/hearings/{hid}/transitions", {"action": "close"})).status == 200
+    await judge.wait_for("recording", lambda d: d["state"] == "stopped")
+    assert media.tap is None
