@@ -39,7 +39,7 @@ from hearing_server.services.hearing_record import HearingRecord, load_record, r
 from hearing_server.services.hearings import get_hearing
 from hearing_server.services.seal import CourtSeal, load_or_create_seal
 from hearing_server.services.signer_keys import spki_pem
-from hearing_server.services.signing import current_records
+from hearing_server.services.signing_status import current_records
 from hearing_server.services.transcript_live import rebuild_transcript
 from hearing_server.services.tree_heads import sign_tree_head
 from hearing_server.settings import Settings

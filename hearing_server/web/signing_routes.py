@@ -22,7 +22,8 @@ from hearing_server.services.signer_keys import (
     key_to_json,
     register_key,
 )
-from hearing_server.services.signing import MAX_IMAGE_BYTES, SigningDesk
+from hearing_server.services.signing import SigningDesk
+from hearing_server.services.signing_checks import MAX_IMAGE_BYTES
 from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import Fields, path_id, read_json_object
