@@ -21,7 +21,7 @@ from hearing_server.domain.hearing_state import HearingState, Transition
 from hearing_server.services import transcript_live
 from hearing_server.services.courtroom import MAX_CANDIDATES_PER_OFFER, Courtroom, CourtroomRegistry
 from hearing_server.services.hearings import access_hearing
-from hearing_server.services.participants import resolve_party_session
+from hearing_server.services.party_sessions import resolve_party_session
 from hearing_server.services.ports import MediaFactory, track_map_to_wire
 from hearing_server.services.principals import Principal
 from hearing_server.services.recording_control import RecordingControl, SegmentFileOpener

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
-from hearing_server.store.models import StaffRole
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hearing_server.domain.clock import as_utc
+from hearing_server.domain.secrets import token_digest
+from hearing_server.store.models import (
+    Participant,
+    PartySession,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+)
+
+LoginRow = TypeVar("LoginRow", PartySession, StaffSession)
+Holder = TypeVar("Holder", Participant, StaffUser)
 
 
 @dataclass(frozen=True)
@@ -34,3 +50,28 @@ class PartyPrincipal:
 
 
 Principal = StaffPrincipal | PartyPrincipal
+
+
+async def live_session(
+    session: AsyncSession,
+    token: str,
+    *,
+    now: datetime,
+    kind: type[LoginRow],
+    holder: type[Holder],
+    held_by: Any,
+) -> tuple[LoginRow, Holder] | None:
+    """The session row whose bearer token this is (found by its SHA-256) and whom it belongs
+    to (``held_by``: its column naming them); None when unknown, revoked or expired."""
+    result = await session.exec(
+        select(kind, holder)
+        .join(holder, col(holder.id) == col(held_by))
+        .where(kind.token_hash == token_digest(token))
+    )
+    row = result.first()
+    if row is None:
+        return None
+    login, owner = row
+    if login.revoked or as_utc(login.expires_at) <= now:
+        return None
+    return login, owner

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hearing_server.domain.clock import as_utc
 from hearing_server.domain.exceptions import (
     Conflict,
     CredentialRejected,
@@ -22,7 +21,7 @@ from hearing_server.domain.secrets import (
     token_digest,
     verify_password_async,
 )
-from hearing_server.services.principals import StaffPrincipal
+from hearing_server.services.principals import StaffPrincipal, live_session
 from hearing_server.store.models import StaffRole, StaffSession, StaffUser
 
 MIN_PASSWORD_LENGTH = 10
@@ -143,17 +142,13 @@ async def open_staff_session(
 async def resolve_staff_session(
     session: AsyncSession, token: str, *, now: datetime
 ) -> StaffPrincipal | None:
-    result = await session.exec(
-        select(StaffSession, StaffUser)
-        .join(StaffUser, col(StaffUser.id) == col(StaffSession.user_id))
-        .where(StaffSession.token_hash == token_digest(token))
-    )
-    row = result.first()
-    if row is None:
+    found = await live_session(
+        session, token, now=now,
+        kind=StaffSession, holder=StaffUser, held_by=StaffSession.user_id,
+    )  # fmt: skip
+    if found is None or not found[1].active:
         return None
-    staff_session, user = row
-    if staff_session.revoked or as_utc(staff_session.expires_at) <= now or not user.active:
-        return None
+    staff_session, user = found
     assert staff_session.id is not None and user.id is not None
     return StaffPrincipal(
         session_id=staff_session.id,

@@ -16,7 +16,7 @@ from hearing_server.domain.exceptions import (
     NotAuthenticated,
     RateLimited,
 )
-from hearing_server.services.participants import resolve_party_session
+from hearing_server.services.party_sessions import resolve_party_session
 from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
 from hearing_server.services.staff import resolve_staff_session
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE

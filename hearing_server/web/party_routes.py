@@ -6,7 +6,7 @@ from aiohttp import web
 
 from hearing_server.domain.clock import iso_utc
 from hearing_server.domain.exceptions import CredentialRejected, ValidationFailed
-from hearing_server.services.participants import (
+from hearing_server.services.party_sessions import (
     exchange_invitation,
     find_invitation_by_code,
     find_invitation_by_token,
