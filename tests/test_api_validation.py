@@ -93,3 +93,19 @@ async def test_bad_participants_and_exchange(
     wrong_type = await new_client().post("/api/party/exchange", {"token": 123})
     assert wrong_type.status == 400
     assert "token" in wrong_type.body["error"]["fields"]
+
+
+async def test_hostile_bodies_get_a_clear_400_and_change_nothing(
+    judge: ApiClient, hearing_payload: Any
+) -> None:
+    deep = await judge.request(
+        "POST", "/api/hearings", data=b"[" * 30_000 + b"]" * 30_000,
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    assert deep.status == 400, deep.body
+    assert deep.body["error"]["message"] == "request body is nested too deeply"
+    for bad in ({"expected_duration_minutes": True}, {"is_public": 1}, {"title": ["t"]}):
+        reply = await judge.post("/api/hearings", {**hearing_payload(), **bad})
+        assert reply.status == 400, reply.body
+        assert set(reply.body["error"]["fields"]) == set(bad)
+    assert (await judge.get("/api/hearings")).body["hearings"] == []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from hearing_server.domain.exceptions import CredentialRejected
+from hearing_server.domain.validation import Schema
 from hearing_server.services.principals import StaffPrincipal
 from hearing_server.services.staff import authenticate, open_staff_session, revoke_staff_session
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
@@ -15,18 +18,22 @@ from hearing_server.web.middleware import (
     set_session_cookie,
 )
 from hearing_server.web.ratelimits import forget, record_failure, refuse_if_limited
-from hearing_server.web.validation import Fields, read_json_object
+from hearing_server.web.validation import Password, Username, read_json_object
 
 routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Login(Schema):
+    username: Username
+    password: Password
 
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    username = fields.text("username", max_length=64)
-    password = fields.secret("password")
-    fields.check()
+    login = Login.parse(await read_json_object(request, max_bytes=settings.max_request_bytes))
+    username, password = login.username, login.password
     keys = [("login-ip", client_ip(request)), ("login-user", username.lower())]
     refuse_if_limited(request, keys)
     database = request.app[DATABASE]

@@ -5,22 +5,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from aiohttp import web
 
 from hearing_server.domain.exceptions import NotFound, ValidationFailed
+from hearing_server.domain.validation import Schema, Text
 from hearing_server.services.export_jobs import ExportBuilder, ExportJobs
 from hearing_server.services.hearings import HearingAccess, access_hearing
 from hearing_server.services.staff_notices import notify_staff
 from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
-from hearing_server.web.validation import Fields, path_id, read_json_object
+from hearing_server.web.validation import path_id, read_json_object
 
 EXPORT_JOBS = web.AppKey("export_jobs", ExportJobs)
 CONTENT_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
 _EXPORT_ID = re.compile(r"^[0-9a-f]{16}$")
 routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportRequest(Schema):
+    kind: Annotated[str, Text(max_length=32)]
+    language: Annotated[str, Text(max_length=8)] = "zh-CN"
 
 
 async def _staff_access(request: web.Request) -> HearingAccess:
@@ -41,13 +49,10 @@ def _export_id(request: web.Request) -> str:
 @routes.post("/api/hearings/{hearing_id}/exports")
 async def start_export(request: web.Request) -> web.Response:
     access = await _staff_access(request)
-    fields = Fields(
-        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
-    )
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
     kinds = request.app[EXPORT_JOBS].kind_names()
-    kind = fields.text("kind", max_length=32)
-    language = fields.text("language", required=False, max_length=8, default="zh-CN")
-    fields.check()
+    asked = ExportRequest.parse(body)
+    kind, language = asked.kind, asked.language
     if kind not in kinds:
         raise ValidationFailed("unknown export kind", fields={"kind": f"one of {', '.join(kinds)}"})
     if language not in ("zh-CN", "en"):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Annotated
 
 from aiohttp import web
 from sqlmodel import col, delete
@@ -12,6 +14,7 @@ from hearing_server.domain.chain import verify_chain
 from hearing_server.domain.clock import iso_utc
 from hearing_server.domain.exceptions import Conflict, Forbidden, ValidationFailed
 from hearing_server.domain.hearing_state import HearingAction, HearingState, transition_to
+from hearing_server.domain.validation import Boolean, Choice, Integer, Moment, Schema, Text, read
 from hearing_server.services.hearings import (
     access_hearing,
     hearing_to_json,
@@ -36,7 +39,7 @@ from hearing_server.store.models import (
 )
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, TRANSITION_LISTENERS
 from hearing_server.web.middleware import current_principal, current_staff
-from hearing_server.web.validation import Fields, path_id, read_json_object
+from hearing_server.web.validation import Username, path_id, read_json_object
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -66,26 +69,60 @@ async def list_hearings_route(request: web.Request) -> web.Response:
     return web.json_response({"hearings": [hearing_to_json(h) for h in hearings]})
 
 
-def _hearing_fields(fields: Fields, *, partial: bool) -> dict[str, object]:
-    required = not partial
-    values: dict[str, object] = {
-        "case_number": fields.text("case_number", required=required, max_length=64),
-        "title": fields.text("title", required=required, max_length=256),
-        "cause_of_action": fields.text("cause_of_action", required=False, max_length=256),
-        "courtroom": fields.text("courtroom", required=False, max_length=128),
-        "scheduled_start": fields.moment("scheduled_start", required=required),
-        "expected_duration_minutes": fields.integer(
-            "expected_duration_minutes",
-            required=False,
-            minimum=5,
-            maximum=MAX_DURATION_MINUTES,
-            default=60,
-        ),
-        "is_public": fields.boolean("is_public"),
-    }
-    if partial:
-        return {key: values[key] for key in fields.data if key in values}
-    return values
+CaseNumber = Annotated[str, Text(max_length=64)]
+Title = Annotated[str, Text(max_length=256)]
+Start = Annotated[datetime | None, Moment()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HearingDetails(Schema):
+    """A hearing's own fields; its number, title and start are required to schedule it."""
+
+    case_number: CaseNumber
+    title: Title
+    cause_of_action: Annotated[str, Text(max_length=256)] = ""
+    courtroom: Annotated[str, Text(max_length=128)] = ""
+    scheduled_start: Start
+    expected_duration_minutes: Annotated[int, Integer(minimum=5, maximum=MAX_DURATION_MINUTES)] = 60
+    is_public: Annotated[bool, Boolean()] = False
+
+
+HEARING_FIELDS = tuple(field.name for field in fields(HearingDetails))
+
+
+@dataclass(frozen=True, kw_only=True)
+class HearingChanges(HearingDetails):
+    """A partial update: each field may be absent or null."""
+
+    case_number: CaseNumber = ""
+    title: Title = ""
+    scheduled_start: Start = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewHearingByAdmin(HearingDetails):
+    judge: Username
+    clerk: Username = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewHearing(NewHearingByAdmin):
+    """Scheduled by a judge: the judge is they unless they name another."""
+
+    judge: Username = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransitionBy(Schema):
+    """A transition named by its ``action``, or by the state to reach (``to``)."""
+
+    action: Annotated[HearingAction | None, Choice(enum=HearingAction)]
+    to: Annotated[HearingState | None, Choice(enum=HearingState)] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransitionTo(TransitionBy):
+    action: Annotated[HearingAction | None, Choice(enum=HearingAction)] = None
 
 
 @routes.post("/api/hearings")
@@ -94,14 +131,12 @@ async def create_hearing_route(request: web.Request) -> web.Response:
     if staff.role not in {StaffRole.ADMIN, StaffRole.JUDGE}:
         raise Forbidden("only judges and admins schedule hearings")
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
-    fields = Fields(body)
-    values = _hearing_fields(fields, partial=False)
-    default_judge = staff.username if staff.role is StaffRole.JUDGE else None
-    judge = fields.text("judge", required=default_judge is None, max_length=64) or default_judge
-    clerk = fields.text("clerk", required=False, max_length=64)
-    fields.check()
+    by_judge = staff.role is StaffRole.JUDGE
+    new = (NewHearing if by_judge else NewHearingByAdmin).parse(body)
+    values: dict[str, object] = {name: getattr(new, name) for name in HEARING_FIELDS}
+    judge = new.judge or staff.username
+    clerk = new.clerk
     now = request.app[CLOCK].now()
-    assert judge is not None
     async with request.app[DATABASE].write() as session:
         hearing, _judge_seat = await schedule_hearing(
             session, values=values, creator=staff, judge=judge, clerk=clerk or None, now=now
@@ -140,11 +175,9 @@ async def get_hearing_route(request: web.Request) -> web.Response:
 async def update_hearing_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = Fields(
-        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
-    )
-    changes = _hearing_fields(fields, partial=True)
-    fields.check()
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    values = read(HearingChanges, body, only=body)
+    changes = {key: values[key] for key in body if key in values}
     if not changes:
         raise ValidationFailed("nothing to change")
     now = request.app[CLOCK].now()
@@ -188,12 +221,9 @@ async def delete_hearing_route(request: web.Request) -> web.Response:
 async def transition_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = Fields(
-        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
-    )
-    action = fields.choice("action", HearingAction, required="to" not in fields.data)
-    target = fields.choice("to", HearingState, required=False)
-    fields.check()
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
+    asked = (TransitionTo if "to" in body else TransitionBy).parse(body)
+    action, target = asked.action, asked.to
     now = request.app[CLOCK].now()
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id, lock=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from aiohttp import web
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.domain.exceptions import Conflict, NotFound
+from hearing_server.domain.validation import Boolean, Choice, Schema, Text, read
 from hearing_server.services.hearings import access_hearing, require_editable
 from hearing_server.services.invitations import (
     invitation_ics,
@@ -32,10 +34,30 @@ from hearing_server.store.eventlog import append_event
 from hearing_server.store.models import Invitation, Participant, ParticipantRole
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal, public_base_url
-from hearing_server.web.validation import Fields, path_id, read_json_object
+from hearing_server.web.validation import DisplayName, path_id, read_json_object
 
 routes = web.RouteTableDef()
 BASE = "/api/hearings/{hearing_id}/participants"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantDetails(Schema):
+    display_name: DisplayName
+    phone: Annotated[str, Text(max_length=32)] = ""
+    email: Annotated[str, Text(max_length=254)] = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewParticipant(ParticipantDetails):
+    CHECK_ORDER = ("role",)
+    role: Annotated[ParticipantRole, Choice(enum=ParticipantRole)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantChanges(ParticipantDetails):
+    """A partial update: only the fields the body gives are read."""
+
+    identity_verified: Annotated[bool, Boolean()] = False
 
 
 @routes.get(BASE)
@@ -55,18 +77,19 @@ async def add_participant_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    role = fields.choice("role", ParticipantRole)
-    name = fields.text("display_name", max_length=128)
-    phone = fields.text("phone", required=False, max_length=32)
-    email = fields.text("email", required=False, max_length=254)
-    fields.check()
-    assert role is not None
+    body = await read_json_object(request, max_bytes=settings.max_request_bytes)
+    new = NewParticipant.parse(body)
     now = request.app[CLOCK].now()
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id, lock=True)
         participant = await add_participant(
-            session, access, role=role, display_name=name, phone=phone, email=email, now=now
+            session,
+            access,
+            role=new.role,
+            display_name=new.display_name,
+            phone=new.phone,
+            email=new.email,
+            now=now,
         )
     return web.json_response({"participant": participant_to_json(participant)}, status=201)
 
@@ -77,17 +100,8 @@ async def update_participant_route(request: web.Request) -> web.Response:
     hearing_id = path_id(request, "hearing_id")
     participant_id = path_id(request, "participant_id")
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    changes: dict[str, Any] = {}
-    if "display_name" in fields.data:
-        changes["display_name"] = fields.text("display_name", max_length=128)
-    if "phone" in fields.data:
-        changes["phone"] = fields.text("phone", required=False, max_length=32)
-    if "email" in fields.data:
-        changes["email"] = fields.text("email", required=False, max_length=254)
-    if "identity_verified" in fields.data:
-        changes["identity_verified"] = fields.boolean("identity_verified")
-    fields.check()
+    body = await read_json_object(request, max_bytes=settings.max_request_bytes)
+    changes = read(ParticipantChanges, body, only=body)
     now = request.app[CLOCK].now()
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id, lock=True)

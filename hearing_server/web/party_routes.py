@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from aiohttp import web
 
 from hearing_server.domain.clock import iso_utc
 from hearing_server.domain.exceptions import CredentialRejected, ValidationFailed
+from hearing_server.domain.validation import Opaque, Schema, Text
 from hearing_server.services.party_sessions import (
     exchange_invitation,
     find_invitation_by_code,
@@ -14,25 +18,35 @@ from hearing_server.services.party_sessions import (
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS
 from hearing_server.web.middleware import client_ip, set_session_cookie
 from hearing_server.web.ratelimits import forget, record_failure, refuse_if_limited
-from hearing_server.web.validation import Fields, read_json_object
+from hearing_server.web.validation import HearingId, read_json_object
 
 routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkExchange(Schema):
+    token: Annotated[str, Opaque(max_length=128)]
+    hearing_id: HearingId = None  # the hearing the page was opened for, if it knows
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeExchange(Schema):
+    account: Annotated[str, Text(max_length=16)]
+    code: Annotated[str, Opaque(max_length=32)]
+    hearing_id: HearingId = None
 
 
 @routes.post("/api/party/exchange")
 async def exchange_route(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    uses_link = "token" in fields.data
-    token = fields.secret("token", max_length=128) if uses_link else ""
-    account = "" if uses_link else fields.text("account", max_length=16)
-    code = "" if uses_link else fields.secret("code", max_length=32)
-    hearing_id = (
-        fields.integer("hearing_id", minimum=1, maximum=2**53)
-        if fields.data.get("hearing_id") is not None
-        else None
-    )
-    fields.check()
+    body = await read_json_object(request, max_bytes=settings.max_request_bytes)
+    uses_link = "token" in body
+    if uses_link:
+        link = LinkExchange.parse(body)
+        token, account, code, hearing_id = link.token, "", "", link.hearing_id
+    else:
+        by_code = CodeExchange.parse(body)
+        token, account, code, hearing_id = "", by_code.account, by_code.code, by_code.hearing_id
     if not uses_link and not account:
         raise ValidationFailed("send either token, or account and code")
     keys: list[tuple[str, str]] = [("exchange-ip", client_ip(request))]

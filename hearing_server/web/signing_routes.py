@@ -8,13 +8,14 @@ bundle is the export kind "bundle" (``POST /api/hearings/{id}/exports``).
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from aiohttp import web
 
 from hearing_server.domain.exceptions import PayloadTooLarge, ValidationFailed
+from hearing_server.domain.validation import Opaque, Schema, Text
 from hearing_server.services.hearings import access_hearing
 from hearing_server.services.signer_keys import (
     MAX_SPKI_BYTES,
@@ -26,7 +27,7 @@ from hearing_server.services.signing import SigningDesk
 from hearing_server.services.signing_checks import MAX_IMAGE_BYTES
 from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal
-from hearing_server.web.validation import Fields, path_id, read_json_object
+from hearing_server.web.validation import decode_json_object, path_id, read_json_object
 
 routes = web.RouteTableDef()
 # A manifest lists every recording segment (~250 bytes each), so a long hearing's signature
@@ -43,10 +44,39 @@ def desk(request: web.Request) -> SigningDesk:
     )  # fmt: skip
 
 
-async def _small_body(request: web.Request) -> Fields:
-    return Fields(
-        await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
-    )
+Hex64 = Annotated[str, Opaque(max_length=64, pattern=_HEX64, mismatch="64 lowercase hex digits")]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignerKey(Schema):
+    public_key: Annotated[str, Opaque(max_length=1024)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyToBind(Schema):
+    fingerprint: Hex64
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManifestRequest(Schema):
+    key_fingerprint: Hex64
+    signature_image_sha256: Hex64
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signature(Schema):
+    manifest: Annotated[str, Opaque(max_length=MAX_SIGNATURE_REQUEST_BYTES)]
+    signature: Annotated[str, Opaque(max_length=200)]
+    signature_image: Annotated[str, Opaque(max_length=MAX_IMAGE_BYTES * 2)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal(Schema):
+    reason: Annotated[str, Text(max_length=2000)]
+
+
+async def _small_body(request: web.Request) -> dict[str, Any]:
+    return await read_json_object(request, max_bytes=request.app[SETTINGS].max_request_bytes)
 
 
 async def _large_body(request: web.Request, max_bytes: int) -> dict[str, Any]:
@@ -63,30 +93,14 @@ async def _large_body(request: web.Request, max_bytes: int) -> dict[str, Any]:
         if size > max_bytes:
             raise PayloadTooLarge(f"request body larger than {max_bytes} bytes")
         pieces.append(piece)
-    raw = b"".join(pieces)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("request body must be a JSON object")
-    return data
-
-
-def _hex64(fields: Fields, name: str) -> str:
-    value = fields.secret(name, max_length=64)
-    if value and not _HEX64.match(value):
-        fields.errors[name] = "64 lowercase hex digits"
-    return value
+    return decode_json_object(b"".join(pieces))
 
 
 @routes.post("/api/hearings/{hearing_id}/signer-key")
 async def register_key_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = await _small_body(request)
-    encoded = fields.secret("public_key", max_length=1024)
-    fields.check()
+    encoded = SignerKey.parse(await _small_body(request)).public_key
     der = decode_base64(encoded, "public_key", max_bytes=MAX_SPKI_BYTES)
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id)
@@ -109,9 +123,7 @@ async def bind_waiting_key_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
     participant_id = path_id(request, "participant_id")
-    fields = await _small_body(request)
-    fingerprint = _hex64(fields, "fingerprint")
-    fields.check()
+    fingerprint = KeyToBind.parse(await _small_body(request)).fingerprint
     key = await desk(request).bind_waiting_key(principal, hearing_id, participant_id, fingerprint)
     return web.json_response({"key": key}, status=201)
 
@@ -127,12 +139,12 @@ async def signing_status_route(request: web.Request) -> web.Response:
 async def manifest_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = await _small_body(request)
-    fingerprint = _hex64(fields, "key_fingerprint")
-    image_sha256 = _hex64(fields, "signature_image_sha256")
-    fields.check()
+    asked = ManifestRequest.parse(await _small_body(request))
     manifest = await desk(request).issue_manifest(
-        principal, hearing_id, fingerprint=fingerprint, image_sha256=image_sha256
+        principal,
+        hearing_id,
+        fingerprint=asked.key_fingerprint,
+        image_sha256=asked.signature_image_sha256,
     )
     return web.json_response(
         {
@@ -148,17 +160,15 @@ async def manifest_route(request: web.Request) -> web.Response:
 async def signature_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = Fields(await _large_body(request, MAX_SIGNATURE_REQUEST_BYTES))
-    manifest = fields.secret("manifest", max_length=MAX_SIGNATURE_REQUEST_BYTES)
-    signature = fields.secret("signature", max_length=200)
-    image = fields.secret("signature_image", max_length=MAX_IMAGE_BYTES * 2)
-    fields.check()
+    signed = Signature.parse(await _large_body(request, MAX_SIGNATURE_REQUEST_BYTES))
     status = await desk(request).accept_signature(
         principal,
         hearing_id,
-        manifest_bytes=manifest.encode("utf-8"),
-        signature=decode_base64(signature, "signature", max_bytes=128),
-        image_png=decode_base64(image, "signature_image", max_bytes=MAX_IMAGE_BYTES),
+        manifest_bytes=signed.manifest.encode("utf-8"),
+        signature=decode_base64(signed.signature, "signature", max_bytes=128),
+        image_png=decode_base64(
+            signed.signature_image, "signature_image", max_bytes=MAX_IMAGE_BYTES
+        ),
     )
     return web.json_response(status, status=201)
 
@@ -167,8 +177,6 @@ async def signature_route(request: web.Request) -> web.Response:
 async def refusal_route(request: web.Request) -> web.Response:
     principal = current_principal(request)
     hearing_id = path_id(request, "hearing_id")
-    fields = await _small_body(request)
-    reason = fields.text("reason", max_length=2000)
-    fields.check()
+    reason = Refusal.parse(await _small_body(request)).reason
     status = await desk(request).refuse(principal, hearing_id, reason)
     return web.json_response(status, status=201)

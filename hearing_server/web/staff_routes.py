@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from aiohttp import web
 from sqlmodel import col, select
 
 from hearing_server.domain.exceptions import Forbidden
+from hearing_server.domain.validation import Boolean, Choice, Schema, read
 from hearing_server.services.staff import create_staff, staff_to_json, update_staff
 from hearing_server.store.models import StaffRole, StaffUser
 from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
 from hearing_server.web.middleware import current_staff
-from hearing_server.web.validation import Fields, path_id, read_json_object
+from hearing_server.web.validation import (
+    DisplayName,
+    Password,
+    Username,
+    path_id,
+    read_json_object,
+)
 
 routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewStaff(Schema):
+    username: Username
+    display_name: DisplayName = ""
+    role: Annotated[StaffRole, Choice(enum=StaffRole)]
+    password: Password
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffChanges(Schema):
+    """A partial update: only the fields the body gives are read."""
+
+    display_name: DisplayName = ""
+    role: Annotated[StaffRole | None, Choice(enum=StaffRole)] = None
+    active: Annotated[bool, Boolean()] = False
+    password: Password
 
 
 @routes.get("/api/staff")
@@ -31,20 +59,14 @@ async def create_staff_route(request: web.Request) -> web.Response:
     if staff.role is not StaffRole.ADMIN:
         raise Forbidden("only admins manage staff accounts")
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    username = fields.text("username", max_length=64)
-    display_name = fields.text("display_name", required=False, max_length=128)
-    role = fields.choice("role", StaffRole)
-    password = fields.secret("password")
-    fields.check()
-    assert role is not None
+    new = NewStaff.parse(await read_json_object(request, max_bytes=settings.max_request_bytes))
     async with request.app[DATABASE].write() as session:
         user = await create_staff(
             session,
-            username=username,
-            display_name=display_name,
-            role=role,
-            password=password,
+            username=new.username,
+            display_name=new.display_name,
+            role=new.role,
+            password=new.password,
             now=request.app[CLOCK].now(),
         )
     return web.json_response({"staff": staff_to_json(user)}, status=201)
@@ -57,20 +79,16 @@ async def update_staff_route(request: web.Request) -> web.Response:
         raise Forbidden("only admins manage staff accounts")
     user_id = path_id(request, "user_id")
     settings = request.app[SETTINGS]
-    fields = Fields(await read_json_object(request, max_bytes=settings.max_request_bytes))
-    display_name = fields.text("display_name", required=False, max_length=128)
-    role = fields.choice("role", StaffRole, required=False)
-    active = fields.boolean("active") if "active" in fields.data else None
-    password = fields.secret("password") if "password" in fields.data else None
-    fields.check()
+    body = await read_json_object(request, max_bytes=settings.max_request_bytes)
+    changes = read(StaffChanges, body, only=body)
     async with request.app[DATABASE].write() as session:
         user = await update_staff(
             session,
             user_id,
             by=staff,
-            display_name=display_name or None,
-            role=role,
-            active=active,
-            password=password,
+            display_name=changes.get("display_name") or None,
+            role=changes.get("role"),
+            active=changes.get("active"),
+            password=changes.get("password"),
         )
     return web.json_response({"staff": staff_to_json(user)})

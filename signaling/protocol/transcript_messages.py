@@ -37,26 +37,30 @@ class TranscriptAdd(WireMessage):
 
 
 @dataclass(frozen=True)
-class TranscriptEdit(WireMessage):
+class EntryAct(WireMessage):
+    """What the clerk does to one entry; the subclass names the act and adds its texts."""
+
+    entry_id: RecordId
+
+
+@dataclass(frozen=True)
+class TranscriptEdit(EntryAct):
     EVENT: ClassVar[str] = "transcript_edit"
     CHECK_ORDER = ("text",)
-    entry_id: RecordId
     text: EntryText
 
 
 @dataclass(frozen=True)
-class TranscriptDelete(WireMessage):
+class TranscriptDelete(EntryAct):
     EVENT: ClassVar[str] = "transcript_delete"
     CHECK_ORDER = ("reason",)
-    entry_id: RecordId
     reason: Note
 
 
 @dataclass(frozen=True)
-class TranscriptCorrection(WireMessage):
+class TranscriptCorrection(EntryAct):
     EVENT: ClassVar[str] = "transcript_correction"
     CHECK_ORDER = ("proposed_text", "reason")
-    entry_id: RecordId
     proposed_text: EntryText
     reason: Note
 
