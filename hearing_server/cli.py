@@ -3,46 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from hearing_server.app import create_app
-from hearing_server.domain.clock import SystemClock
-from hearing_server.domain.exceptions import HearingServerError, ValidationFailed
+from hearing_server.domain.exceptions import HearingServerError
 from hearing_server.domain.hearing_state import HearingState
-from hearing_server.export_cli import LANGUAGES, export_tracks_command, export_video_command
-from hearing_server.services.bundle import build_bundle, latest_video_export
-from hearing_server.services.hearings import (
-    HearingAccess,
-    hearing_to_json,
-    list_hearings,
-    schedule_hearing,
-)
-from hearing_server.services.invitations import invitation_text
-from hearing_server.services.participants import (
-    add_participant,
-    invitation_details,
-    issue_invitation,
-)
-from hearing_server.services.principals import StaffPrincipal
-from hearing_server.services.seal import load_or_create_seal
-from hearing_server.services.staff import create_staff, find_staff
+from hearing_server.domain.labels import LANGUAGE_TAGS
+from hearing_server.domain.roles import StaffRole
 from hearing_server.settings import Settings, load_settings
-from hearing_server.store.db import Database
-from hearing_server.store.eventlog import verify_hearing_log
-from hearing_server.store.models import ParticipantRole, StaffRole
-from hearing_server.tls import make_dev_certificate, server_ssl_context
 from transcript.verify import add_arguments as add_verify_arguments
 from transcript.verify import run as run_verify
+
+if TYPE_CHECKING:
+    import asyncio
+
+# Each command imports what it needs when it runs: ``verify`` (offline, on a bundle) must not
+# load the database, web or media stacks, and ``--help`` should answer at once.
 
 log = logging.getLogger("hearing_server")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -144,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(video)
     video.add_argument("hearing_id", type=int)
     video.add_argument("--out", type=Path, required=True, help="the MP4 to write")
-    video.add_argument("--lang", choices=LANGUAGES, default="zh-CN", help="labels and chapters")
+    video.add_argument(
+        "--lang", choices=tuple(LANGUAGE_TAGS.values()), default="zh-CN", help="labels and chapters"
+    )
     tracks = commands.add_parser("export-tracks", help="the original tracks, not re-encoded")
     _common(tracks)
     tracks.add_argument("hearing_id", type=int)
@@ -162,6 +145,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """uvloop when installed (less per-packet overhead for media), else asyncio's own loop."""
+    import asyncio
+
     try:
         import uvloop
     except ImportError:
@@ -170,6 +155,11 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from hearing_server.app import create_app
+    from hearing_server.tls import server_ssl_context
+
     app = create_app(settings)
     context = server_ssl_context(settings)
     log.info("Hearing Server on %s (data in %s)", settings.effective_public_url, settings.data_dir)
@@ -181,6 +171,8 @@ def serve(settings: Settings) -> int:
 
 
 def dev_cert(settings: Settings, args: argparse.Namespace) -> int:
+    from hearing_server.tls import make_dev_certificate
+
     hosts = args.cert_hosts or [settings.host]
     out_dir = args.out_dir or settings.data_dir / "tls"
     cert, key = make_dev_certificate(hosts, out_dir, now=datetime.now(UTC))
@@ -189,223 +181,50 @@ def dev_cert(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password() -> str:
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("password: ")
-    if first != getpass.getpass("again: "):
-        raise ValidationFailed("the passwords differ")
-    return first
+def seal_show(settings: Settings) -> int:
+    from hearing_server.services.seal import load_or_create_seal
 
-
-async def _with_database(settings: Settings) -> Database:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.effective_database_url)
-    await database.create_schema(now=SystemClock().now())
-    return database
-
-
-async def staff_add(settings: Settings, args: argparse.Namespace, password: str) -> int:
-    database = await _with_database(settings)
-    try:
-        async with database.write() as session:
-            user = await create_staff(
-                session,
-                username=args.username,
-                display_name=args.display_name,
-                role=StaffRole(args.role),
-                password=password,
-                now=SystemClock().now(),
-            )
-    finally:
-        await database.close()
-    print(f"added {user.role} {user.username}")
+    seal = load_or_create_seal(settings.data_dir)
+    print(seal.public_pem.decode("ascii"), end="")
+    print(f"fingerprint (SHA-256 of SubjectPublicKeyInfo): {seal.fingerprint}")
+    print(f"private key: {seal.path}")
     return 0
-
-
-def parse_party(spec: str) -> tuple[ParticipantRole, str]:
-    role, sep, name = spec.partition(":")
-    try:
-        parsed = ParticipantRole(role.strip())
-    except ValueError:
-        raise ValidationFailed(f"--party {spec!r}: unknown role {role!r}") from None
-    if not sep or not name.strip():
-        raise ValidationFailed(f"--party {spec!r}: use ROLE:Name")
-    return parsed, name.strip()
-
-
-async def hearing_create(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    now = SystemClock().now()
-    start = (
-        datetime.fromisoformat(args.start.replace("Z", "+00:00"))
-        if args.start
-        else now + timedelta(minutes=10)
-    )
-    if start.tzinfo is None:
-        raise ValidationFailed("--start needs a time zone offset, e.g. +08:00")
-    parties = [parse_party(spec) for spec in args.party]
-    database = await _with_database(settings)
-    try:
-        async with database.write() as session:
-            judge = await find_staff(session, args.judge)
-            if judge is None or judge.id is None:
-                raise ValidationFailed(f"no staff user {args.judge!r}")
-            principal = StaffPrincipal(
-                0, judge.id, judge.username, judge.display_name, StaffRole(judge.role)
-            )
-            values = {
-                "case_number": args.case_number,
-                "title": args.title,
-                "cause_of_action": args.cause_of_action,
-                "courtroom": args.courtroom,
-                "scheduled_start": start.astimezone(UTC),
-                "expected_duration_minutes": args.duration,
-                "is_public": args.public,
-            }
-            hearing, judge_row = await schedule_hearing(
-                session, values=values, creator=principal, judge=args.judge,
-                clerk=args.clerk, now=now,
-            )  # fmt: skip
-            access = HearingAccess(hearing, principal, judge_row)
-            invitations = []
-            for role, name in parties:
-                participant = await add_participant(
-                    session, access, role=role, display_name=name, phone="", email="", now=now
-                )
-                issued = await issue_invitation(
-                    session,
-                    access,
-                    participant,
-                    now=now,
-                    early_minutes=settings.invitation_early_minutes,
-                )
-                details = invitation_details(
-                    hearing,
-                    participant,
-                    issued,
-                    court_name=settings.court_name,
-                    public_url=settings.effective_public_url,
-                )
-                invitations.append(
-                    {
-                        "participant_id": participant.id,
-                        "role": role.value,
-                        "name": name,
-                        "link": details.link,
-                        "account": issued.account,
-                        "access_code": issued.code,
-                        "text": {
-                            "zh-CN": invitation_text(details, "zh-CN"),
-                            "en": invitation_text(details, "en"),
-                        },
-                    }
-                )
-    finally:
-        await database.close()
-    return {"hearing": hearing_to_json(hearing), "invitations": invitations}
-
-
-async def hearing_list(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
-    database = await _with_database(settings)
-    admin = StaffPrincipal(0, 0, "cli", "cli", StaffRole.ADMIN)
-    day = datetime.fromisoformat(args.date).replace(tzinfo=UTC) if args.date else None
-    state = HearingState(args.state) if args.state else None
-    try:
-        async with database.read() as session:
-            hearings = await list_hearings(session, admin, day_start=day, state=state)
-    finally:
-        await database.close()
-    return [hearing_to_json(h) for h in hearings]
-
-
-async def events_verify(settings: Settings, hearing_id: int) -> int:
-    database = await _with_database(settings)
-    try:
-        async with database.read() as session:
-            problems = await verify_hearing_log(session, hearing_id)
-    finally:
-        await database.close()
-    if problems:
-        for problem in problems:
-            print(f"FAIL {problem}")
-        print(f"hearing {hearing_id}: event log is NOT intact ({len(problems)} problem(s))")
-        return 1
-    print(f"hearing {hearing_id}: event log intact")
-    return 0
-
-
-async def export_bundle(settings: Settings, args: argparse.Namespace) -> int:
-    database = await _with_database(settings)
-    last = [-1]
-
-    def progress(fraction: float) -> None:
-        percent = int(fraction * 100)
-        if percent // 10 != last[0] // 10:
-            last[0] = percent
-            print(f"\rwriting bundle: {percent:3d} %", end="", file=sys.stderr, flush=True)
-
-    try:
-        summary = await build_bundle(
-            database, settings, args.hearing_id, args.out, clock=SystemClock(),
-            composite=args.video or latest_video_export(settings.data_dir, args.hearing_id),
-            progress=progress,
-        )  # fmt: skip
-    finally:
-        await database.close()
-    print(file=sys.stderr)
-    print(f"bundle: {summary.path} ({summary.files} files)")
-    print(f"signed: {summary.signed}, refused: {summary.refused}")
-    print(f"manifest SHA-256: {summary.manifest_sha256}")
-    print(f"sealed with court seal {summary.seal_fingerprint}")
-    return 0
-
-
-def _print_hearing(result: dict[str, Any]) -> None:
-    hearing = result["hearing"]
-    print(
-        f"hearing {hearing['id']}: {hearing['case_number']} {hearing['title']} "
-        f"at {hearing['scheduled_start']}"
-    )
-    for invitation in result["invitations"]:
-        who = f"{invitation['role']} {invitation['name']}"
-        print(f"\n{who} (participant {invitation['participant_id']})")
-        print(f"  link:        {invitation['link']}")
-        print(f"  account:     {invitation['account']}")
-        print(f"  access code: {invitation['access_code']}")
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
+    if args.command == "verify":
+        return run_verify(args)
     if args.command == "serve":
         return serve(settings)
     if args.command == "dev-cert":
         return dev_cert(settings, args)
     if args.command == "seal-key":
-        seal = load_or_create_seal(settings.data_dir)
-        print(seal.public_pem.decode("ascii"), end="")
-        print(f"fingerprint (SHA-256 of SubjectPublicKeyInfo): {seal.fingerprint}")
-        print(f"private key: {seal.path}")
-        return 0
-    if args.command == "export-video":
-        return export_video_command(settings, args.hearing_id, args.out, args.lang)
-    if args.command == "export-tracks":
+        return seal_show(settings)
+    if args.command in ("export-video", "export-tracks"):
+        from hearing_server.export_cli import export_tracks_command, export_video_command
+
+        if args.command == "export-video":
+            return export_video_command(settings, args.hearing_id, args.out, args.lang)
         return export_tracks_command(settings, args.hearing_id, args.out)
+    import asyncio
+
+    from hearing_server import admin_cli
+
     if args.command == "export-bundle":
-        return asyncio.run(export_bundle(settings, args))
-    if args.command == "verify":
-        return run_verify(args)
+        return asyncio.run(admin_cli.export_bundle(settings, args))
     if args.command == "staff":
-        return asyncio.run(staff_add(settings, args, _read_password()))
+        return asyncio.run(admin_cli.staff_add(settings, args, admin_cli.read_password()))
     if args.command == "hearing" and args.hearing_command == "create":
-        result = asyncio.run(hearing_create(settings, args))
+        result = asyncio.run(admin_cli.hearing_create(settings, args))
         if args.json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
         else:
-            _print_hearing(result)
+            admin_cli.print_hearing(result)
         return 0
     if args.command == "hearing":
-        hearings = asyncio.run(hearing_list(settings, args))
+        hearings = asyncio.run(admin_cli.hearing_list(settings, args))
         if args.json:
             print(json.dumps(hearings, ensure_ascii=False, indent=2))
         for h in [] if args.json else hearings:
@@ -414,7 +233,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 f"{h['case_number']}  {h['title']}"
             )
         return 0
-    return asyncio.run(events_verify(settings, args.hearing_id))
+    return asyncio.run(admin_cli.events_verify(settings, args.hearing_id))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

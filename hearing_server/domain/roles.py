@@ -22,6 +22,14 @@ class Role(StrEnum):
     OBSERVER = "observer"
 
 
+class StaffRole(StrEnum):
+    """Staff accounts' roles (the court's users who sign in with a password); stored as these."""
+
+    ADMIN = "admin"
+    JUDGE = "judge"
+    CLERK = "clerk"
+
+
 class Permission(StrEnum):
     READ = "read"
     WRITE_ENTRIES = "write_entries"

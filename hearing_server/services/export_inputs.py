@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hearing_server.domain.exceptions import ConfigError, ValidationFailed
-from hearing_server.domain.labels import Locale, role_label, stage_name
+from hearing_server.domain.labels import LANGUAGE_TAGS, Locale, role_label, stage_name
 from hearing_server.services.hearings import get_hearing
 from hearing_server.services.transcript_live import rebuild_transcript
 from hearing_server.store.eventlog import load_events
@@ -31,7 +31,7 @@ from transcript.webvtt import render_webvtt
 
 # The web client's strings: the export takes "export.no_video" from there.
 I18N_DIR = Path(__file__).resolve().parents[2] / "web_client" / "i18n"
-LANGUAGES = ("zh-CN", "en")
+LANGUAGES = tuple(LANGUAGE_TAGS.values())  # ("zh-CN", "en")
 
 
 @dataclass(frozen=True)

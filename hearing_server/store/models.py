@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hearing_server.domain.roles import STAFF_ROLES, Role
+from hearing_server.domain.roles import StaffRole as StaffRole  # the column stores its value
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -18,12 +18,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
-
-
-class StaffRole(StrEnum):
-    ADMIN = "admin"
-    JUDGE = "judge"
-    CLERK = "clerk"
 
 
 # A participant's role is the domain's Role; the column stores its value.
