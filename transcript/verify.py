@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +27,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hearing_server.domain.canonical import CanonicalJSONError, canonical_json
-from hearing_server.domain.chain import GENESIS_HASH, event_hash
-from hearing_server.domain.merkle import leaf_hash, root_from_leaf_hashes
 from transcript.manifest import ManifestError, SegmentRef, SigningManifest, segments_merkle_root
+from transcript.verify_log import check_event_log, check_tree_heads
+from transcript.verify_report import Report, read_json
+
+__all__ = ["BundleVerifier", "Report", "add_arguments", "main", "run", "verify_bundle"]
 
 UNHASHED = frozenset({"manifest.json", "seal.sig", "seal.pub.pem"})
-
-
-@dataclass
-class Report:
-    lines: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    def ok(self, message: str) -> None:
-        self.lines.append(f"OK    {message}")
-
-    def fail(self, path: str, message: str) -> None:
-        line = f"{path}: {message}"
-        self.failures.append(line)
-        self.lines.append(f"FAIL  {line}")
-
-
-def _json(data: bytes) -> Any:
-    return json.loads(data.decode("utf-8"))
 
 
 def _spki_fingerprint(pem: bytes) -> tuple[Any, str]:
@@ -96,7 +78,7 @@ class BundleVerifier:
         if raw is None or signature is None or pem is None:
             return False
         try:
-            self.manifest = _json(raw)
+            self.manifest = read_json(raw)
             if not isinstance(self.manifest, dict) or canonical_json(self.manifest) != raw:
                 raise ValueError("not canonical JSON")
         except (ValueError, UnicodeDecodeError, CanonicalJSONError) as exc:
@@ -154,7 +136,7 @@ class BundleVerifier:
         if raw is None:
             return
         try:
-            canonical = canonical_json(_json(raw)) == raw
+            canonical = canonical_json(read_json(raw)) == raw
         except (ValueError, UnicodeDecodeError, CanonicalJSONError):
             canonical = False
         if not canonical:
@@ -189,74 +171,17 @@ class BundleVerifier:
         if raw is None:
             return
         info = self.manifest.get("event_log", {})
-        hearing_id = self.manifest.get("hearing", {}).get("id")
-        try:
-            self.events = [_json(line) for line in raw.splitlines() if line.strip()]
-        except (ValueError, UnicodeDecodeError):
-            self.report.fail("events.jsonl", "a line is not JSON")
-            return
-        previous, problems = GENESIS_HASH, 0
-        for index, event in enumerate(self.events, start=1):
-            try:
-                recomputed = event_hash(
-                    hearing_id=hearing_id, seq=event["seq"], at=event["at"],
-                    actor=event["actor"], kind=event["kind"], payload=event["payload"],
-                    prev_hash=event["prev_hash"],
-                )  # fmt: skip
-            except (KeyError, TypeError, CanonicalJSONError):
-                self.report.fail("events.jsonl", f"line {index}: not an event")
-                return
-            if event["seq"] != index:
-                self.report.fail("events.jsonl", f"event {index}: seq {event['seq']} (removed?)")
-                problems += 1
-            if event["prev_hash"] != previous:
-                self.report.fail("events.jsonl", f"event seq {event['seq']}: chain broken")
-                problems += 1
-            if recomputed != event.get("hash"):
-                self.report.fail("events.jsonl", f"event seq {event['seq']}: hash mismatch")
-                problems += 1
-            previous = str(event.get("hash"))
-            if problems > 5:
-                break
-        if len(self.events) != info.get("size") or previous != info.get("head_hash"):
-            self.report.fail("events.jsonl", "log size or head differs from manifest.json")
-            problems += 1
-        if not problems:
-            self.report.ok(f"events.jsonl: {len(self.events)} events, hash chain intact")
+        self.events = check_event_log(
+            self.report, raw, hearing_id=self.manifest.get("hearing", {}).get("id"),
+            size=info.get("size"), head_hash=info.get("head_hash"),
+        )  # fmt: skip
 
     def check_tree_heads(self) -> None:
         raw = self.read("tree_heads.json")
         if raw is None or self.seal_key is None:
             return
-        leaves = [leaf_hash(bytes.fromhex(str(e.get("hash", "")))) for e in self.events]
         hearing_id = self.manifest.get("hearing", {}).get("id")
-        try:
-            heads = _json(raw)["tree_heads"]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            self.report.fail("tree_heads.json", "unreadable")
-            return
-        bad = 0
-        for head in heads:
-            size = head.get("tree_size")
-            body = {k: head.get(k) for k in ("hearing_id", "tree_size", "root_hash", "timestamp")}
-            try:
-                self.seal_key.verify(bytes.fromhex(head.get("signature", "")), canonical_json(body))
-            except (InvalidSignature, ValueError):
-                self.report.fail("tree_heads.json", f"tree head {size}: seal does not verify")
-                bad += 1
-            if (
-                head.get("hearing_id") != hearing_id
-                or not isinstance(size, int)
-                or size > len(leaves)
-            ):
-                self.report.fail("tree_heads.json", f"tree head {size}: not of this log")
-                bad += 1
-            elif root_from_leaf_hashes(leaves[:size]).hex() != head.get("root_hash"):
-                self.report.fail("events.jsonl", f"Merkle root of the first {size} events differs"
-                                 " from the signed tree head")  # fmt: skip
-                bad += 1
-        if not bad:
-            self.report.ok(f"{len(heads)} signed tree heads match the event log")
+        check_tree_heads(self.report, raw, self.events, self.seal_key, hearing_id=hearing_id)
 
     # -- signers -----------------------------------------------------------------------
 
