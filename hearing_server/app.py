@@ -26,12 +26,14 @@ from hearing_server.web import (
     staff_routes,
     transcript_routes,
 )
+from hearing_server.web.bounded_log import BoundedLog
 from hearing_server.web.export_routes import attach_exports
 from hearing_server.web.keys import (
     CLOCK,
     DATABASE,
     LOGIN_LIMITER,
     SETTINGS,
+    SOCKET_JUNK_LOG,
     TRANSITION_LISTENERS,
 )
 from hearing_server.web.middleware import (
@@ -84,6 +86,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[TRANSITION_LISTENERS] = []
     app[LOGIN_LIMITER] = FailureLimiter(
         max_failures=settings.login_failures_per_window, window_s=settings.login_window_seconds
+    )
+    clock_now = app[CLOCK].now
+    app[SOCKET_JUNK_LOG] = BoundedLog(
+        logging.getLogger("signaling.junk"), now_s=lambda: clock_now().timestamp()
     )
     app.cleanup_ctx.append(_database_context)
     app.router.add_get("/healthz", health)

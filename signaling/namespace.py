@@ -33,6 +33,7 @@ from hearing_server.web.keys import (
     DATABASE,
     RECORDING_STATUS,
     SETTINGS,
+    SOCKET_JUNK_LOG,
     TRANSITION_LISTENERS,
 )
 from hearing_server.web.middleware import allowed_origins, resolve_principal
@@ -379,8 +380,11 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
         json=wire_json,
         ping_interval=10,
         ping_timeout=10,
-        logger=False,
-        engineio_logger=False,
+        # Junk from clients is said in one budgeted line, not an ERROR with a traceback
+        # (and never twice: engineio's own logger would add a second handler).
+        logger=app[SOCKET_JUNK_LOG],
+        engineio_logger=app[SOCKET_JUNK_LOG],
+        namespaces=[NAMESPACE],  # only /hearing is served: "/" and any other are refused
     )
     sio.register_namespace(HearingNamespace(app))
     sio.attach(app, socketio_path="socket.io")

@@ -13,11 +13,14 @@ from hearing_server.domain.ratelimit import FailureLimiter
 from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.settings import Settings
 from hearing_server.store.db import Database
+from hearing_server.web.bounded_log import BoundedLog
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+# Budgeted warnings about unauthenticated junk on /socket.io/ (never a traceback).
+SOCKET_JUNK_LOG = web.AppKey("socket_junk_log", BoundedLog)
 # The live courtrooms; set by the signaling layer's cleanup context (``attach_signaling``).
 COURTROOMS = web.AppKey("courtrooms", CourtroomRegistry)
 # Coroutines called after every committed hearing transition (the courtroom's recording).

@@ -19,7 +19,15 @@ from hearing_server.domain.exceptions import (
 from hearing_server.services.party_sessions import resolve_party_session
 from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
 from hearing_server.services.staff import resolve_staff_session
-from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
+from hearing_server.web.bounded_log import exception_summary
+from hearing_server.web.keys import (
+    CLOCK,
+    DATABASE,
+    PARTY_COOKIE,
+    SETTINGS,
+    SOCKET_JUNK_LOG,
+    STAFF_COOKIE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code = exc.reason.lower().replace(" ", "_")
         return error_response(exc.status, code, exc.reason)
     except Exception:
+        if request.path.startswith("/socket.io/"):
+            # engine.io failing on what an unauthenticated client sent (a packet that does
+            # not parse): the client's junk, said in one budgeted line.
+            request.app[SOCKET_JUNK_LOG].note(
+                "socket.io: %s %s failed (%s)", request.method, request.path, exception_summary()
+            )
+            return error_response(400, "bad_request", "the socket.io request was not understood")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "the server failed; the error was logged")
 
