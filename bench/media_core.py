@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from signaling.media.exceptions import MediaError
 from signaling.media.hearing_media import HearingMedia
+from signaling.protocol.media_errors import MediaError
 
 WARMUP_S = 2.0
 CONNECT_TIMEOUT_S = 20.0

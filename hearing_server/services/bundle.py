@@ -40,7 +40,7 @@ from hearing_server.services.hearings import get_hearing
 from hearing_server.services.seal import CourtSeal, load_or_create_seal
 from hearing_server.services.signer_keys import spki_pem
 from hearing_server.services.signing_status import current_records
-from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.services.transcript_store import rebuild_transcript
 from hearing_server.services.tree_heads import sign_tree_head
 from hearing_server.settings import Settings
 from hearing_server.store.db import Database

@@ -1,27 +1,40 @@
 """Live courtrooms: one object per hearing (room state + media), owned by one event loop.
 
-The registry lives under ``signaling.namespace.COURTROOMS`` for the app's lifetime: it creates
-a courtroom on the first connection to a hearing, appends every change to the hearing's event
-log, broadcasts it, sweeps connections that stayed away past the grace period, and closes all
-media on shutdown.
+The registry lives for the app's lifetime: it creates a courtroom on the first connection to a
+hearing, commits every change to the hearing's event log (``act``: the room's state is put back
+if the commit fails, so memory never holds what the log does not), tells people through the
+``Notifier`` port only after the commit, sweeps connections that stayed away past the grace
+period, and closes all media on shutdown. The acts themselves are in ``courtroom_acts``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hearing_server.domain.clock import Clock
+from hearing_server.domain.roles import STAFF_ROLES
 from hearing_server.services.hearings import get_hearing
-from hearing_server.services.ports import MediaFactory, MediaPort, SlotTrack, track_map_to_wire
-from hearing_server.services.transcript_live import new_transcript, rebuild_transcript
+from hearing_server.services.ports import (
+    MediaFactory,
+    MediaPort,
+    Notifier,
+    SlotTrack,
+    track_map_to_wire,
+)
+from hearing_server.services.transcript_store import new_transcript, rebuild_transcript
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import append_event, load_events
+from hearing_server.store.models import Hearing
 from signaling.protocol.court_messages import MessageBoard
 from signaling.protocol.quality import QualityBoard
 from signaling.protocol.room import Change, Event, RoomState
@@ -31,7 +44,8 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 1.0
 MAX_CANDIDATES_PER_OFFER = 64
 
-Emit = Callable[[str, Any, str], Awaitable[None]]  # (event, data, to: a sid or a channel)
+# More rows an act writes in its events' transaction (e.g. the participant's identity flag).
+AlsoWrite = Callable[[AsyncSession, Hearing], Awaitable[None]]
 
 
 @dataclass
@@ -40,17 +54,13 @@ class Courtroom:
     state: RoomState
     media: MediaPort
     transcript: Transcript
-    sids: dict[int, str] = field(default_factory=dict)  # participant id -> current socket
+    sids: dict[int, str] = field(default_factory=dict)  # participant id -> current connection
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
     quality: QualityBoard = field(default_factory=QualityBoard)  # for the staff's console
     messages: MessageBoard = field(default_factory=MessageBoard)
     # When the hearing's recording first started (the origin of the hearing timeline), once known.
     timeline_origin: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def channel(self) -> str:
-        return f"hearing-{self.hearing_id}"
 
 
 class CourtroomRegistry:
@@ -60,13 +70,13 @@ class CourtroomRegistry:
         database: Database,
         clock: Clock,
         grace_s: float,
-        emit: Emit,
+        notifier: Notifier,
         media_factory: MediaFactory,
     ) -> None:
         self.database = database
         self.clock = clock
         self.grace_s = grace_s
-        self.emit = emit
+        self.notifier = notifier
         self.media_factory = media_factory
         self.rooms: dict[int, Courtroom] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -114,9 +124,40 @@ class CourtroomRegistry:
     def _tell(self, hearing_id: int, participant_id: int, event: str, data: Any) -> None:
         """From the media engine's synchronous callbacks: send on a task the registry owns."""
         room = self.rooms.get(hearing_id)
-        sid = room.sids.get(participant_id) if room else None
-        if sid is not None:
-            self.spawn(self.emit(event, data, sid), f"hearing {hearing_id} {event}")
+        if room is not None and participant_id in room.sids:
+            sending = self.to_member(room, participant_id, event, data)
+            self.spawn(sending, f"hearing {hearing_id} {event}")
+
+    # telling people (only after the act's commit) ---------------------------------------
+
+    async def to_room(self, room: Courtroom, event: str, data: Any) -> None:
+        """Everyone connected to the courtroom, the waiting room included."""
+        await self.notifier.to_hearing(room.hearing_id, event, data)
+
+    async def to_member(self, room: Courtroom, participant_id: int, event: str, data: Any) -> None:
+        """That participant's current connection, if they have one."""
+        connection = room.sids.get(participant_id)
+        if connection is not None:
+            await self.notifier.to_connection(connection, event, data)
+
+    async def to_admitted(self, room: Courtroom, event: str, data: Any) -> None:
+        """The staff and everyone admitted (not the waiting room)."""
+        for participant_id, connection in list(room.sids.items()):
+            if room.state.may_have_media(participant_id):
+                await self.notifier.to_connection(connection, event, data)
+
+    async def to_staff(self, room: Courtroom, event: str, data: Any) -> None:
+        """The judge's and the clerk's connections."""
+        for participant_id, connection in list(room.sids.items()):
+            member = room.state.members.get(participant_id)
+            if member is not None and member.role in STAFF_ROLES:
+                await self.notifier.to_connection(connection, event, data)
+
+    async def drop(self, room: Courtroom, participant_id: int) -> None:
+        """Take the participant's connection out of the courtroom now and close it soon."""
+        connection = room.sids.pop(participant_id, None)
+        if connection is not None:
+            await self.notifier.drop(room.hearing_id, connection)
 
     def spawn(self, work: Awaitable[None], what: str) -> None:
         async def run() -> None:
@@ -131,27 +172,58 @@ class CourtroomRegistry:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def record(self, room: Courtroom, actor: str, change: Change) -> None:
-        """Append the change's events to the hearing log, then show everyone the change.
+    @asynccontextmanager
+    async def act(self, room: Courtroom, *, messages: bool = False) -> AsyncIterator[None]:
+        """Around one act's state change and its commit (``room.lock`` held): if anything in it
+        fails, the room's state (and, for a message, the message board) is put back."""
+        state = copy.deepcopy(room.state)
+        board = copy.deepcopy(room.messages) if messages else room.messages
+        try:
+            yield
+        except BaseException:
+            room.state, room.messages = state, board
+            raise
 
-        Called with ``room.lock`` held, so log order and broadcast order match the room's."""
+    async def commit(
+        self, room: Courtroom, actor: str, change: Change, *, also: AlsoWrite | None = None
+    ) -> None:
+        """Write the change's events, then ``also``'s rows, in one transaction (none: no-op)."""
         if change.delta is None:
             return
-        await self.log(room, actor, change.events)
-        await self.emit("room_update", change.delta, room.channel)
-        await self.emit("room", room.state.snapshot(), room.channel)
+        await self.log(room, actor, change.events, also=also)
+
+    async def broadcast(self, room: Courtroom, change: Change) -> None:
+        """Show everyone a committed change: ``room_update``, ``room`` and, if moved, ``stage``."""
+        if change.delta is None:
+            return
+        await self.to_room(room, "room_update", change.delta)
+        await self.to_room(room, "room", room.state.snapshot())
         if "stage" in change.delta:
             previous = next(
                 (p["from"] for kind, p in change.events if kind == "stage.changed"), None
             )
             stage = {"stage": change.delta["stage"], "previous": previous,
                      "version": change.delta["version"]}  # fmt: skip
-            await self.emit("stage", stage, room.channel)
+            await self.to_room(room, "stage", stage)
 
-    async def log(self, room: Courtroom, actor: str, events: Iterable[Event]) -> None:
+    async def record(self, room: Courtroom, actor: str, change: Change) -> None:
+        """An act with no other effects: committed (or undone), then shown to everyone.
+
+        Call inside ``act`` with ``room.lock`` held, so log order and broadcast order match."""
+        await self.commit(room, actor, change)
+        await self.broadcast(room, change)
+
+    async def log(
+        self,
+        room: Courtroom,
+        actor: str,
+        events: Iterable[Event],
+        *,
+        also: AlsoWrite | None = None,
+    ) -> None:
         """Append events to the hearing's log in one transaction (``room.lock`` held)."""
         events = list(events)
-        if not events:
+        if not events and also is None:
             return
         now = self.clock.now()
         async with self.database.write() as session:
@@ -160,19 +232,26 @@ class CourtroomRegistry:
                 await append_event(
                     session, hearing, actor=actor, kind=kind, payload=payload, at=now
                 )
+            if also is not None:
+                await also(session, hearing)
 
     async def sweep_once(self) -> list[tuple[int, int]]:
-        """Drop whoever stayed away past the grace period; returns (hearing, participant)."""
+        """Drop whoever stayed away past the grace period; returns (hearing, participant).
+
+        Each drop is committed before its media is closed and everyone is told."""
         now = self.now_s()
         dropped: list[tuple[int, int]] = []
         for room in list(self.rooms.values()):
             async with room.lock:
-                for participant_id, change in room.state.sweep(now=now):
+                async with self.act(room):
+                    swept = room.state.sweep(now=now)
+                    await self.log(room, "system", [e for _, c in swept for e in c.events])
+                for participant_id, change in swept:
                     await room.media.detach(participant_id)
                     room.sids.pop(participant_id, None)
                     log.info("hearing %s participant %s: dropped after %.0f s away",
                              room.hearing_id, participant_id, self.grace_s)  # fmt: skip
-                    await self.record(room, "system", change)
+                    await self.broadcast(room, change)
                     dropped.append((room.hearing_id, participant_id))
         return dropped
 

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hearing_server.domain.exceptions import ConfigError, ValidationFailed
 from hearing_server.domain.labels import LANGUAGE_TAGS, Locale, role_label, stage_name
 from hearing_server.services.hearings import get_hearing
-from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.services.transcript_store import rebuild_transcript
 from hearing_server.store.eventlog import load_events
 from hearing_server.store.models import Participant
 from recording.export_plan import ExportPlan, ParticipantLabel, RecordedSegment, make_plan

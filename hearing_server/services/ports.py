@@ -2,7 +2,7 @@
 
 The services only talk to a ``MediaPort``; ``signaling.media.factory`` builds the real forwarding
 engine (``HearingMedia``), which satisfies it structurally. Tests or a deployment without media
-can pass any other factory. Every method may raise ``signaling.media.exceptions.MediaError``
+can pass any other factory. Every method may raise ``signaling.protocol.media_errors.MediaError``
 with a message that is safe for the client.
 """
 
@@ -15,21 +15,25 @@ from typing import Any, Protocol
 class Notifier(Protocol):
     """How the services tell people what happened; the Socket.IO adapter implements it.
 
-    Called only after the act's transaction has committed. Each call is best effort: a
-    participant who is not connected simply misses it (they get the state on rejoining)."""
+    Called only after the act's transaction has committed. A connection is the opaque id the
+    adapter gave when the participant connected (``Courtroom.sids``). Each call is best effort:
+    a participant who is not connected simply misses it (they get the state on rejoining)."""
 
     async def to_hearing(self, hearing_id: int, event: str, data: Any) -> None:
         """Everyone connected to the hearing's courtroom, the waiting room included."""
         ...
 
-    async def to_participant(
-        self, hearing_id: int, participant_id: int, event: str, data: Any
-    ) -> None:
-        """That participant's current connection, if any."""
+    async def to_connection(self, connection: str, event: str, data: Any) -> None:
+        """One connection."""
         ...
 
-    async def disconnect(self, hearing_id: int, participant_id: int) -> None:
-        """Close that participant's current connection (denied, removed, replaced)."""
+    async def seat(self, hearing_id: int, connection: str) -> None:
+        """The connection starts receiving ``to_hearing`` messages of that hearing."""
+        ...
+
+    async def drop(self, hearing_id: int, connection: str) -> None:
+        """The connection stops receiving the hearing's messages now and is closed soon
+        (denied, removed, replaced by a newer one); must not wait for the close."""
         ...
 
 

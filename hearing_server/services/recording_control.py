@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +33,6 @@ from signaling.protocol.exceptions import WrongState
 log = logging.getLogger(__name__)
 RECORDING_STATE_EVENTS = ("recording.started", "recording.paused", "recording.resumed",
                           "recording.stopped")  # fmt: skip
-Emit = Callable[[str, Any, str], Awaitable[None]]
 
 
 class SegmentFileOpener(Protocol):
@@ -60,7 +58,6 @@ class RecordingControl:
         clock: Clock,
         data_dir: Path,
         segment_s: float,
-        emit: Emit,
         opener: FileOpener = open_exclusive,
         queue_frames: int = 2000,
     ) -> None:
@@ -69,7 +66,6 @@ class RecordingControl:
         self.clock = clock
         self.data_dir = data_dir
         self.segment_s = segment_s
-        self.emit = emit
         self.opener = opener  # how segment files are opened (a test injects disk faults)
         self.queue_frames = queue_frames  # the writer's inbox: frames it may fall behind by
         self.recordings: dict[int, LiveRecording] = {}
@@ -151,13 +147,13 @@ class RecordingControl:
         self.statuses[hearing_id] = status
         room = self.registry.rooms.get(hearing_id)
         if room is not None:
-            await self.emit("recording", status.to_wire(), room.channel)
+            await self.registry.to_room(room, "recording", status.to_wire())
 
     async def _alert(self, hearing_id: int, payload: dict[str, Any]) -> None:
         """A disk failure, the recovery from one, or a writer falling behind: tell the room."""
         room = self.registry.rooms.get(hearing_id)
         if room is not None:
-            await self.emit("recording_alert", payload, room.channel)
+            await self.registry.to_room(room, "recording_alert", payload)
         status = self._status(hearing_id)
         if payload["kind"] == "failed":
             await self._set_status(hearing_id, status.disk_failed())

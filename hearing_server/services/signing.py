@@ -47,7 +47,7 @@ from hearing_server.services.signing_checks import (
     verify_ecdsa,
 )
 from hearing_server.services.signing_status import current_records, signing_status
-from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.services.transcript_store import rebuild_transcript
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import append_event, load_events
 from hearing_server.store.models import Hearing, Participant
@@ -111,8 +111,8 @@ class SigningDesk:
             await self._emit(room, await self._status(room, None))
 
     async def _emit(self, room: Courtroom, status: dict[str, Any]) -> None:
-        await self.courtrooms.emit(
-            "signing", {k: v for k, v in status.items() if k != "you"}, room.channel
+        await self.courtrooms.to_room(
+            room, "signing", {k: v for k, v in status.items() if k != "you"}
         )
 
     # -- manifests ---------------------------------------------------------------------
@@ -288,7 +288,4 @@ async def _log_delta(
 
 async def _send_delta(registry: CourtroomRegistry, room: Courtroom, delta: TranscriptDelta) -> None:
     """As ``transcript_live.publish`` sends a delta: to the admitted and the staff."""
-    wire = delta.to_wire()
-    for participant_id, sid in list(room.sids.items()):
-        if room.state.may_have_media(participant_id):
-            await registry.emit("transcript_delta", wire, sid)
+    await registry.to_admitted(room, "transcript_delta", delta.to_wire())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearing_server.domain.roles import STAFF_ROLES
 from hearing_server.services.courtroom import CourtroomRegistry
 
 
@@ -16,7 +15,4 @@ async def notify_staff(registry: CourtroomRegistry, hearing_id: int, event: str,
     room = registry.rooms.get(hearing_id)
     if room is None:
         return
-    for participant_id, sid in list(room.sids.items()):
-        member = room.state.members.get(participant_id)
-        if member is not None and member.role in STAFF_ROLES:
-            await registry.emit(event, data, sid)
+    await registry.to_staff(room, event, data)

@@ -15,36 +15,29 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import orjson
 from sqlmodel import col, select
 
 from hearing_server.domain.clock import iso_utc
+from hearing_server.services.courtroom import Courtroom, CourtroomRegistry
 from hearing_server.services.hearings import get_hearing
-from hearing_server.store.db import Database
+from hearing_server.services.transcript_store import rebuild_transcript, wire_snapshot
 from hearing_server.store.eventlog import append_event, load_events
 from hearing_server.store.models import HearingEvent, Participant
 from signaling.protocol import messages as m
 from signaling.protocol.exceptions import UnknownParticipant, WrongState
-from transcript.deltas import DeltaKind, TranscriptDelta
+from transcript.deltas import TranscriptDelta
 from transcript.exceptions import HistoryUnavailable, InvalidDelta
 from transcript.model import Transcript
 from transcript.records import Speaker
 from transcript.roles import Actor, Permission, parse_role, require
 
-if TYPE_CHECKING:
-    from hearing_server.services.courtroom import Courtroom, CourtroomRegistry
-
 log = logging.getLogger(__name__)
 DEFAULT_STAGE = "identity_check"
 # A client further behind than this gets a snapshot instead of the deltas it missed.
 MAX_SYNC_DELTAS = 500
-_KINDS = frozenset(kind.value for kind in DeltaKind)
-
-LoggedEvent = tuple[str, dict[str, Any]]
 # Checked before the act, so a refused role learns nothing about which records exist.
 _PERMISSIONS: dict[type[m.TranscriptMessage], tuple[Permission, str]] = {
     m.TranscriptAdd: (Permission.WRITE_ENTRIES, "add entries"),
@@ -56,56 +49,6 @@ _PERMISSIONS: dict[type[m.TranscriptMessage], tuple[Permission, str]] = {
     m.TranscriptUnlock: (Permission.UNLOCK, "unlock the transcript"),
     m.TranscriptSync: (Permission.READ, "read the transcript"),
 }
-
-
-def transcript_id_for(hearing_id: int) -> str:
-    return f"hearing-{hearing_id}-transcript"
-
-
-def new_transcript(hearing_id: int) -> Transcript:
-    return Transcript(transcript_id_for(hearing_id), str(hearing_id))
-
-
-def rebuild_transcript(
-    hearing_id: int, events: Iterable[LoggedEvent], *, for_courtroom: bool = True
-) -> Transcript:
-    """The hearing's transcript from its event log: every ``transcript.*`` event replayed.
-
-    For a courtroom, each entry is also encoded for the wire now, not for the first joiner."""
-    deltas = (TranscriptDelta.from_wire(payload) for kind, payload in events if kind in _KINDS)
-    transcript = Transcript.replay(transcript_id_for(hearing_id), str(hearing_id), deltas)
-    if for_courtroom:
-        wire_snapshot(transcript)
-    return transcript
-
-
-async def load_transcript(database: Database, hearing_id: int) -> Transcript:
-    """The hearing's current transcript, rebuilt from its ``transcript.*`` log events.
-
-    For exports, the subtitle track and signing: the log is the record, and the live
-    courtroom's copy equals it (every change is logged before anyone sees it). Raises
-    ``hearing_server.domain.exceptions.NotFound`` for an unknown hearing."""
-    async with database.read() as session:
-        await get_hearing(session, hearing_id)
-        rows = await session.exec(
-            select(HearingEvent.kind, HearingEvent.payload)
-            .where(HearingEvent.hearing_id == hearing_id)
-            .where(col(HearingEvent.kind).startswith("transcript."))
-            .order_by(col(HearingEvent.seq))
-        )
-        logged = [(kind, json.loads(payload)) for kind, payload in rows.all()]
-    return rebuild_transcript(hearing_id, logged, for_courtroom=False)
-
-
-def wire_snapshot(transcript: Transcript) -> dict[str, Any]:
-    """``transcript.snapshot()`` for Socket.IO: the entries spliced in as pre-encoded JSON.
-
-    A long hearing's snapshot is megabytes; python-socketio walks every value of a payload
-    looking for binary data before encoding it, so the entries (each encoded once, see
-    ``Entry.json_text``) travel as one ``orjson.Fragment`` (``signaling.wire_json``)."""
-    entries = sorted(transcript.entries(), key=lambda entry: entry.entry_id)
-    spliced = orjson.Fragment("[" + ",".join(entry.json_text for entry in entries) + "]")
-    return {**transcript.snapshot(), "entries": spliced}
 
 
 def transcript_for(room: Courtroom, participant_id: int) -> dict[str, Any] | None:
@@ -235,7 +178,4 @@ async def publish(
             room.hearing_id, [(row.kind, json.loads(row.payload)) for row in rows]
         )
         raise
-    wire = delta.to_wire()
-    for participant_id, sid in list(room.sids.items()):
-        if room.state.may_have_media(participant_id):
-            await registry.emit("transcript_delta", wire, sid)
+    await registry.to_admitted(room, "transcript_delta", delta.to_wire())

@@ -3,7 +3,7 @@
 ``GET /api/hearings/{id}/transcript`` (canonical form, SHA-256, version, state),
 ``.../transcript.json`` (exactly the canonical bytes that get signed), ``.../transcript.vtt``,
 ``.../transcript.txt`` and ``.../transcript.pdf`` (``?lang=zh|en``, default zh). Each is built
-from the hearing's event log (``hearing_server.services.transcript_live.load_transcript``),
+from the hearing's event log (``hearing_server.services.transcript_store.load_transcript``),
 so it is the record as it stands, whether or not the courtroom is open.
 """
 
@@ -17,7 +17,7 @@ from aiohttp import web
 from hearing_server.domain.exceptions import HearingServerError, ValidationFailed
 from hearing_server.services.hearings import access_hearing
 from hearing_server.services.participants import list_participants
-from hearing_server.services.transcript_live import load_transcript
+from hearing_server.services.transcript_store import load_transcript
 from hearing_server.store.models import Hearing, Participant
 from hearing_server.web.keys import DATABASE, SETTINGS
 from hearing_server.web.middleware import current_principal

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from aiortc import RTCIceServer
 
 from signaling.media import passthrough
-from signaling.media.exceptions import NotAttached
 from signaling.media.forwarding import FrameTap, PublishedTrack
 from signaling.media.peer import ParticipantPeer
 from signaling.media.rtp_hooks import ReceiverHook
+from signaling.protocol.media_errors import NotAttached
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from signaling.media import passthrough
-from signaling.media.exceptions import NegotiationFailed
 from signaling.media.forwarding import SlotStream
 from signaling.media.rtp_hooks import ReceiverHook, SenderHook
 from signaling.media.sdp_guard import check_offer
+from signaling.protocol.media_errors import NegotiationFailed
 
 log = logging.getLogger(__name__)
 PREFERRED_MIME = {"video": "video/VP8", "audio": "audio/opus"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from signaling.media.exceptions import BadSdp
+from signaling.protocol.media_errors import BadSdp
 
 MAX_SDP_BYTES = 64 * 1024
 MAX_MEDIA_SECTIONS = 40

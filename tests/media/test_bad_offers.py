@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.synthetic import SyntheticParticipant
-from signaling.media.exceptions import MediaError
+from signaling.protocol.media_errors import MediaError
 from tests.media.conftest import Room
 from tests.support.waiting import until
 

@@ -9,7 +9,7 @@ import pytest
 
 from bench.synthetic import SyntheticParticipant
 from signaling.media import passthrough
-from signaling.media.exceptions import NotAttached
+from signaling.protocol.media_errors import NotAttached
 from tests.media.conftest import Room
 from tests.support.waiting import until
 

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestServer
 
 from hearing_server.services.ports import FailedCallback, FrameTap, SlotTrack, TrackMapCallback
 from hearing_server.settings import Settings
-from signaling.media.exceptions import BadSdp, NotAttached
 from signaling.namespace import COURTROOMS, MEDIA_FACTORY
+from signaling.protocol.media_errors import BadSdp, NotAttached
 from tests.conftest import running_app
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock

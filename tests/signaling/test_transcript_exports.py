@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from hearing_server.domain.canonical import canonical_json
-from hearing_server.services.transcript_live import load_transcript
+from hearing_server.services.transcript_store import load_transcript
 from hearing_server.web.keys import DATABASE
 from signaling.namespace import COURTROOMS
 from tests.support.api import ApiClient

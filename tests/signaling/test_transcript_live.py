@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from hearing_server.app import create_app
 from hearing_server.domain.clock import iso_utc
-from hearing_server.services.transcript_live import rebuild_transcript
+from hearing_server.services.transcript_store import rebuild_transcript
 from hearing_server.settings import Settings
 from hearing_server.store.eventlog import event_to_json, load_events, verify_hearing_log
 from hearing_server.web.keys import DATABASE

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hearing_server.services.transcript_live import rebuild_transcript, transcript_id_for
+from hearing_server.services.transcript_store import rebuild_transcript, transcript_id_for
 from signaling.protocol import messages as m
 from signaling.protocol.exceptions import BadMessage
 from transcript.deltas import TranscriptDelta

@@ -55,16 +55,17 @@ def any_row(_row: Any) -> bool:
 
 @pytest.fixture
 def emitted(signing_room: SigningRoom, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every event the courtroom registry sends from now on, by name."""
-    registry = signing_room.app[COURTROOMS]
-    send = registry.emit
+    """Every event the courtroom registry sends from now on (through its Notifier), by name."""
+    notifier = signing_room.app[COURTROOMS].notifier
     names: list[str] = []
+    for method in ("to_hearing", "to_connection"):
+        send = getattr(notifier, method)
 
-    async def spy(name: str, data: Any, to: str) -> None:
-        names.append(name)
-        await send(name, data, to)
+        async def spy(to: Any, name: str, data: Any, send: Any = send) -> None:
+            names.append(name)
+            await send(to, name, data)
 
-    monkeypatch.setattr(registry, "emit", spy)
+        monkeypatch.setattr(notifier, method, spy)
     return names
 
 
