@@ -69,10 +69,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except HearingServerError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.fields)
     except web.HTTPException as exc:
-        if exc.status < 400 or not request.path.startswith("/api/"):
+        if exc.status < 400:
             raise
+        # Every path, not only /api/: a JSON error that the security headers middleware
+        # (outside this one) sees, instead of aiohttp's bare text page.
         code = exc.reason.lower().replace(" ", "_")
-        return error_response(exc.status, code, exc.reason)
+        response = error_response(exc.status, code, exc.reason)
+        for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
     except Exception:
         if request.path.startswith("/socket.io/"):
             # engine.io failing on what an unauthenticated client sent (a packet that does

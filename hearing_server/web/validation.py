@@ -49,7 +49,28 @@ def decode_json_object(raw: bytes) -> dict[str, Any]:
         raise ValidationFailed("request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValidationFailed("request body must be a JSON object")
+    if _has_lone_surrogate(data):
+        # "\ud800" is valid JSON syntax but no Unicode text: nothing can store or compare it.
+        raise ValidationFailed("request body is not valid JSON: it has a lone surrogate escape")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """True if any string (key or value) in the decoded body holds an unpaired surrogate."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def path_id(request: web.Request, name: str) -> int:
