@@ -8,47 +8,26 @@ It implements the services' ``Notifier`` port over Socket.IO. Errors go to the s
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
 from aiohttp import web
 
 from hearing_server.domain.exceptions import HearingServerError
-from hearing_server.domain.hearing_state import Transition
 from hearing_server.services.courtroom import CourtroomRegistry
-from hearing_server.services.courtroom_acts import CourtroomActs, Seat
+from hearing_server.services.courtroom_acts import Seat
 from hearing_server.services.party_sessions import resolve_party_session
-from hearing_server.services.ports import MediaFactory
 from hearing_server.services.principals import Principal
-from hearing_server.services.recording_control import RecordingControl, SegmentFileOpener
-from hearing_server.web.keys import (
-    CLOCK,
-    COURTROOMS,
-    DATABASE,
-    RECORDING_STATUS,
-    SETTINGS,
-    SOCKET_JUNK_LOG,
-    TRANSITION_LISTENERS,
-)
+from hearing_server.web.keys import ACTS, CLOCK, DATABASE, SOCKET_JUNK_LOG
 from hearing_server.web.middleware import allowed_origins, resolve_principal
-from recording.segment_writer import open_exclusive
 from signaling import wire_json
-from signaling.media.factory import aiortc_media_factory
 from signaling.protocol import messages as m
 from signaling.protocol.exceptions import SignalingError
-from signaling.protocol.ice import ice_servers_for
 from signaling.protocol.media_errors import MediaError
 from transcript.exceptions import TranscriptError
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/hearing"
-ACTS = web.AppKey("courtroom_acts", CourtroomActs)
-# Optional: set before the app starts to run courtrooms on another media engine.
-MEDIA_FACTORY = web.AppKey("media_factory", MediaFactory)
-RECORDINGS = web.AppKey("recordings", RecordingControl)
-# Optional: set before the app starts to open recording files another way (disk-fault tests).
-RECORDING_FILE_OPENER = web.AppKey("recording_file_opener", SegmentFileOpener)
 # engineio closes the connection on frames over this; messages.py refuses payloads over
 # MAX_MESSAGE_BYTES politely first. engineio's default would be 1 MB.
 MAX_FRAME_BYTES = m.MAX_MESSAGE_BYTES + 4096
@@ -174,11 +153,9 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.app[ACTS].disconnect(seat)
 
 
-def attach_signaling(app: web.Application) -> socketio.AsyncServer:
-    """Mount Socket.IO on the app and own the courtrooms' lifetime in a cleanup context.
-
-    Call after the database's cleanup context is added: courtrooms log to it and must close
-    before it does. Media: ``app[MEDIA_FACTORY]`` if set at startup, else the aiortc engine."""
+def attach_signaling(app: web.Application) -> SocketNotifier:
+    """Mount Socket.IO on the app; returns the ``Notifier`` the services tell people through
+    (its ``registry`` is set once the composition root has built the courtrooms)."""
 
     def origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
         return origin is None or origin in allowed_origins(_request(environ))
@@ -201,59 +178,10 @@ def attach_signaling(app: web.Application) -> socketio.AsyncServer:
 
     notifier = SocketNotifier(sio)
 
-    async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS]
-        media_factory = app.get(MEDIA_FACTORY) or aiortc_media_factory(settings.ice_servers)
-        registry = CourtroomRegistry(
-            database=app[DATABASE], clock=app[CLOCK], grace_s=settings.reconnect_grace_seconds,
-            notifier=notifier, media_factory=media_factory,
-        )  # fmt: skip
-        notifier.registry = registry
-        registry.start()
-        app[COURTROOMS] = registry
-        recordings = RecordingControl(
-            registry, database=app[DATABASE], clock=app[CLOCK], data_dir=settings.data_dir,
-            segment_s=settings.recording_segment_seconds,
-            opener=app.get(RECORDING_FILE_OPENER) or open_exclusive,
-            queue_frames=settings.recording_queue_frames,
-        )  # fmt: skip
-        app[TRANSITION_LISTENERS].append(recordings.on_transition)
-
-        def ice_for(participant_id: int) -> list[dict[str, Any]]:
-            return ice_servers_for(
-                settings.ice_servers, turn_secret=settings.turn_secret,
-                user=str(participant_id), now_s=int(registry.now_s()),
-                ttl_s=settings.turn_ttl_seconds,
-            )  # fmt: skip
-
-        app[ACTS] = CourtroomActs(registry, recordings=recordings, ice_for=ice_for)
-
-        async def announce(hearing_id: int, transition: Transition) -> None:
-            """Everyone in the courtroom learns the hearing's new state (consoles, phones)."""
-            room = registry.rooms.get(hearing_id)
-            if room is not None:
-                await registry.to_room(room, "hearing_state", {
-                    "state": transition.target.value, "from": transition.source.value,
-                    "action": transition.action.value,
-                })  # fmt: skip
-
-        app[TRANSITION_LISTENERS].append(announce)
-        app[RECORDINGS] = recordings
-        app[RECORDING_STATUS] = recordings
-        await recordings.recover_all()
-        await recordings.restart_in_session()
-        try:
-            yield
-        finally:
-            await recordings.close()
-            await registry.close()
-
-    app.cleanup_ctx.append(lifetime)
-
     async def stop_background_tasks(_app: web.Application) -> None:
         # engineio's ping service task must be stopped this way before the server goes: on
         # Python 3.11 cancelling it can leave it waiting forever, and the loop never closes.
         await sio.shutdown()
 
     app.on_shutdown.append(stop_background_tasks)
-    return sio
+    return notifier

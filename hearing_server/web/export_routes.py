@@ -4,22 +4,18 @@ download; progress also goes to the staff in the courtroom as ``export_progress`
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
 
 from hearing_server.domain.exceptions import NotFound, ValidationFailed
 from hearing_server.domain.validation import Schema, Text
-from hearing_server.services.export_jobs import ExportBuilder, ExportJobs
 from hearing_server.services.hearings import HearingAccess, access_hearing
-from hearing_server.services.staff_notices import notify_staff
-from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
+from hearing_server.web.keys import DATABASE, EXPORT_JOBS, SETTINGS
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import path_id, read_json_object
 
-EXPORT_JOBS = web.AppKey("export_jobs", ExportJobs)
 CONTENT_TYPES = {".mp4": "video/mp4", ".zip": "application/zip"}
 _EXPORT_ID = re.compile(r"^[0-9a-f]{16}$")
 routes = web.RouteTableDef()
@@ -94,25 +90,3 @@ async def export_file(request: web.Request) -> web.StreamResponse:
     response.headers["Content-Disposition"] = f'attachment; filename="{job.path.name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def attach_exports(app: web.Application, kinds: Mapping[str, ExportBuilder]) -> None:
-    """Routes and the jobs' lifetime, offering ``kinds``; after ``attach_signaling`` (progress
-    goes to the staff in its courtrooms)."""
-    app.router.add_routes(routes)
-
-    async def notify(hearing_id: int, payload: dict[str, Any]) -> None:
-        await notify_staff(app[COURTROOMS], hearing_id, "export_progress", payload)
-
-    async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        jobs = ExportJobs(
-            database=app[DATABASE], settings=app[SETTINGS], clock=app[CLOCK], notify=notify,
-            kinds=kinds,
-        )  # fmt: skip
-        app[EXPORT_JOBS] = jobs
-        try:
-            yield
-        finally:
-            await jobs.close()
-
-    app.cleanup_ctx.append(lifetime)

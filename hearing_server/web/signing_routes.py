@@ -25,7 +25,7 @@ from hearing_server.services.signer_keys import (
 )
 from hearing_server.services.signing import SigningDesk
 from hearing_server.services.signing_checks import MAX_IMAGE_BYTES
-from hearing_server.web.keys import CLOCK, COURTROOMS, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS, SIGNING_DESK
 from hearing_server.web.middleware import current_principal
 from hearing_server.web.validation import decode_json_object, path_id, read_json_object
 
@@ -37,11 +37,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def desk(request: web.Request) -> SigningDesk:
-    app = request.app
-    return SigningDesk(
-        database=app[DATABASE], clock=app[CLOCK], data_dir=app[SETTINGS].data_dir,
-        courtrooms=app[COURTROOMS],
-    )  # fmt: skip
+    return request.app[SIGNING_DESK]
 
 
 Hex64 = Annotated[str, Opaque(max_length=64, pattern=_HEX64, mismatch="64 lowercase hex digits")]

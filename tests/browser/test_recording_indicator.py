@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page
 
 from hearing_server.settings import Settings
-from signaling.namespace import RECORDING_FILE_OPENER
+from hearing_server.web.keys import RECORDING_FILE_OPENER
 from tests.browser.conftest import PageWatch, phone, poll, screenshot, staff_signs_in
 from tests.browser.test_courtroom_e2e import party_joins
 from tests.conftest import running_app

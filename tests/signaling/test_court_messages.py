@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from signaling.namespace import COURTROOMS
+from hearing_server.web.keys import COURTROOMS
 from signaling.protocol.court_messages import MAX_PER_PARTICIPANT, MessageBoard, TooManyMessages
 from signaling.protocol.exceptions import NotAllowed, WrongState
 from signaling.protocol.messages import CourtMessage

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from hearing_server.services.ports import FailedCallback, FrameTap, SlotTrack, TrackMapCallback
 from hearing_server.settings import Settings
-from signaling.namespace import COURTROOMS, MEDIA_FACTORY
+from hearing_server.web.keys import COURTROOMS, MEDIA_FACTORY
 from signaling.protocol.media_errors import BadSdp, NotAttached
 from tests.conftest import running_app
 from tests.support.api import ApiClient

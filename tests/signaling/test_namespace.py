@@ -10,8 +10,8 @@ import socketio
 from aiohttp import web
 
 from hearing_server.store.eventlog import event_to_json, load_events, verify_hearing_log
-from hearing_server.web.keys import DATABASE
-from signaling.namespace import COURTROOMS, MAX_FRAME_BYTES
+from hearing_server.web.keys import COURTROOMS, DATABASE
+from signaling.namespace import MAX_FRAME_BYTES
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient, member

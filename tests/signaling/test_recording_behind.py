@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 
 from bench.synthetic import Clip, make_clip
 from hearing_server.settings import Settings
-from signaling.namespace import RECORDING_FILE_OPENER
+from hearing_server.web.keys import RECORDING_FILE_OPENER
 from tests.conftest import running_app
 from tests.signaling.in_session import busiest, judge_and_party_in_session
 from tests.support.clock import FakeClock

@@ -14,8 +14,7 @@ from aiohttp import web
 
 from hearing_server.domain.canonical import canonical_json
 from hearing_server.services.transcript_store import load_transcript
-from hearing_server.web.keys import DATABASE
-from signaling.namespace import COURTROOMS
+from hearing_server.web.keys import COURTROOMS, DATABASE
 from tests.support.api import ApiClient
 from tests.support.sockets import SocketClient
 from tests.transcript.vtt_parser import parse_vtt

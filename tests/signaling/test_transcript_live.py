@@ -14,8 +14,7 @@ from hearing_server.domain.clock import iso_utc
 from hearing_server.services.transcript_store import rebuild_transcript
 from hearing_server.settings import Settings
 from hearing_server.store.eventlog import event_to_json, load_events, verify_hearing_log
-from hearing_server.web.keys import DATABASE
-from signaling.namespace import COURTROOMS
+from hearing_server.web.keys import COURTROOMS, DATABASE
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
 from tests.support.sockets import SocketClient
