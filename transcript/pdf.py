@@ -25,16 +25,7 @@ from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from transcript.exceptions import FontMissing, RenderError
 from transcript.header import HearingHeader
-from transcript.presentation import (
-    RECORD_TEXTS,
-    Locale,
-    clock_time,
-    correction_lines,
-    header_lines,
-    speaker_label,
-    stage_label,
-    stage_sections,
-)
+from transcript.presentation import RECORD_TEXTS, Locale, record_text
 from transcript.replica import TranscriptReplica
 
 DEFAULT_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -228,26 +219,24 @@ def render_pdf(
     canvas.setCreator("hearing-server")
     writer = _PageWriter(canvas, font_name, locale)
     try:
-        writer.line(header.court_name, size=TITLE_SIZE, centred=True)
-        writer.line(labels["document"], size=TITLE_SIZE, centred=True)
+        record = record_text(transcript, header, locale)
+        for title in record.title:
+            writer.line(title, size=TITLE_SIZE, centred=True)
         writer.gap(6)
-        for text in header_lines(header, locale):
+        for text in record.header:
             writer.paragraph(text)
-        for section in stage_sections(transcript):
+        for heading, entries in record.stages:
             writer.gap(8)
-            writer.line(f"【{stage_label(section.stage, locale)}】", size=HEADING_SIZE)
-            for entry in section.entries:
-                prefix = f"[{clock_time(entry.media_offset_ms)}] {speaker_label(entry, locale)}"
-                writer.paragraph(f"{prefix}{labels['colon']}{entry.text}")
-        corrections = transcript.corrections()
-        if corrections:
+            writer.line(heading, size=HEADING_SIZE)
+            for entry in entries:
+                writer.paragraph(f"{entry.lead}{entry.text}")
+        if record.corrections is not None:
             writer.gap(8)
-            writer.line(f"【{labels['corrections']}】", size=HEADING_SIZE)
-            for correction in corrections:
-                for text in correction_lines(correction, locale):
-                    writer.paragraph(text)
+            writer.line(record.corrections.heading, size=HEADING_SIZE)
+            for text in record.corrections.lines:
+                writer.paragraph(text)
         writer.gap(8)
-        writer.paragraph(f"{labels['record_hash']}{labels['colon']}{transcript.canonical_sha256()}")
+        writer.paragraph(record.record_hash)
         writer.close()
         if last_pages is not None:
             last_pages(canvas, font_name)

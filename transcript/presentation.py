@@ -1,5 +1,7 @@
-"""What the renderings share: clock times, the entries a rendering shows, header and correction
-lines. The words come from the one catalogue, ``hearing_server.domain.labels``."""
+"""What the renderings share: the record's text in reading order (``record_text``), which the
+plain-text and PDF renderings only lay out, and its parts (clock times, the entries shown,
+header and correction lines). The words come from the one catalogue,
+``hearing_server.domain.labels``."""
 
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ from transcript.replica import TranscriptReplica
 
 __all__ = [
     "RECORD_TEXTS",
+    "EntryText",
     "Locale",
+    "RecordSection",
+    "RecordText",
     "StageSection",
     "clock_time",
     "correction_lines",
     "header_lines",
+    "record_text",
     "role_label",
     "speaker_label",
     "stage_label",
@@ -88,3 +94,57 @@ def correction_lines(correction: CorrectionRequest, locale: Locale) -> list[str]
     if correction.ruling_note is not None:
         lines.append(f"{labels['ruling']}{colon}{correction.ruling_note} ({correction.ruled_by})")
     return lines
+
+
+@dataclass(frozen=True)
+class EntryText:
+    lead: str  # "[00:01:02] 张三 (原告)："
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordSection:
+    heading: str  # "【法庭调查】"
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordText:
+    """The record's words in the order they are read; a rendering decides only the layout."""
+
+    title: tuple[str, str]  # the court, the document's name
+    header: tuple[str, ...]
+    stages: tuple[tuple[str, tuple[EntryText, ...]], ...]  # heading, entries
+    corrections: RecordSection | None
+    record_hash: str
+
+
+def record_text(transcript: TranscriptReplica, header: HearingHeader, locale: Locale) -> RecordText:
+    labels = RECORD_TEXTS[locale]
+    colon = labels["colon"]
+    stages = tuple(
+        (
+            f"【{stage_label(section.stage, locale)}】",
+            tuple(
+                EntryText(
+                    f"[{clock_time(entry.media_offset_ms)}] {speaker_label(entry, locale)}{colon}",
+                    entry.text,
+                )
+                for entry in section.entries
+            ),
+        )
+        for section in stage_sections(transcript)
+    )
+    corrections = transcript.corrections()
+    return RecordText(
+        title=(header.court_name, labels["document"]),
+        header=tuple(header_lines(header, locale)),
+        stages=stages,
+        corrections=RecordSection(
+            f"【{labels['corrections']}】",
+            tuple(line for c in corrections for line in correction_lines(c, locale)),
+        )
+        if corrections
+        else None,
+        record_hash=f"{labels['record_hash']}{colon}{transcript.canonical_sha256()}",
+    )
