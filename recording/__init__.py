@@ -6,6 +6,7 @@ thread behind a bounded inbox; ``recover_hearing`` remuxes segments a crash left
 See docs/recording.md.
 """
 
+from recording import records
 from recording.exceptions import (
     DiskFailure,
     InvalidFrame,
@@ -13,43 +14,23 @@ from recording.exceptions import (
     RecordingError,
     UnreadableSegment,
 )
-from recording.records import (
-    ClosedSegment,
-    EncodedFrame,
-    GapReason,
-    GapRecorded,
-    KeyframeRequested,
-    RecorderEvent,
-    RecorderFailed,
-    RecorderResumed,
-    RecordingGap,
-    TrackKind,
-)
+from recording.records import *  # noqa: F403  (the record types: records.__all__)
 from recording.recovery import QuarantinedFile, RecoveryReport, recover_hearing, recover_partial
 from recording.timeline import TrackTimeline
 from recording.writer_thread import HearingRecorder, RecorderConfig
 
 __all__ = [
-    "ClosedSegment",
     "DiskFailure",
-    "EncodedFrame",
-    "GapReason",
-    "GapRecorded",
     "HearingRecorder",
     "InvalidFrame",
-    "KeyframeRequested",
     "MuxFailure",
     "QuarantinedFile",
     "RecorderConfig",
-    "RecorderEvent",
-    "RecorderFailed",
-    "RecorderResumed",
     "RecordingError",
-    "RecordingGap",
     "RecoveryReport",
-    "TrackKind",
     "TrackTimeline",
     "UnreadableSegment",
     "recover_hearing",
     "recover_partial",
 ]
+__all__ += records.__all__

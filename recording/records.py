@@ -8,6 +8,19 @@ from pathlib import Path
 
 from recording.exceptions import InvalidFrame
 
+__all__ = [
+    "ClosedSegment",
+    "EncodedFrame",
+    "GapReason",
+    "GapRecorded",
+    "KeyframeRequested",
+    "RecorderEvent",
+    "RecorderFailed",
+    "RecorderResumed",
+    "RecordingGap",
+    "TrackKind",
+]
+
 
 class TrackKind(StrEnum):
     VIDEO = "video"

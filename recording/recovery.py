@@ -101,14 +101,7 @@ def recover_partial(partial: Path) -> ClosedSegment:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
-    segment = describe_segment(
-        info,
-        final,
-        timeline_end_ms=info.timeline_start_ms + end_relative_ms,
-        packet_count=packet_count,
-        recovered=True,
-    )
-    publish_closed_sidecar(segment, info.origin_epoch_s)
+    segment = _publish_recovered(info, final, packet_count, end_relative_ms)
     partial.unlink()
     layout.fsync_directory(final.parent)
     logger.info(
@@ -122,6 +115,13 @@ def adopt_closed_file(final: Path) -> ClosedSegment:
     """A finished file whose record was never written: measure it and write the record."""
     info = _read_info(final)
     packet_count, end_relative_ms = _measure(final)
+    return _publish_recovered(info, final, packet_count, end_relative_ms)
+
+
+def _publish_recovered(
+    info: OpenSegmentInfo, final: Path, packet_count: int, end_relative_ms: int
+) -> ClosedSegment:
+    """The recovered file's record, written beside it (the sidecar the catalogue reads)."""
     segment = describe_segment(
         info,
         final,
