@@ -22,11 +22,12 @@ from hearing_server.domain.protocol_js import (  # noqa: E402
     render_i18n,
     render_protocol_js,
 )
+from signaling.protocol.messages import PARSERS  # noqa: E402
 
 
 def generated(root: Path) -> dict[Path, str]:
     """Each generated file's path and the text it must have."""
-    files = {root / PROTOCOL_JS: render_protocol_js()}
+    files = {root / PROTOCOL_JS: render_protocol_js(PARSERS)}
     for locale, tag in LANGUAGE_TAGS.items():
         path = root / I18N_JSON.format(tag=tag)
         files[path] = render_i18n(json.loads(path.read_text("utf-8")), locale)

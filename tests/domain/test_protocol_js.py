@@ -78,3 +78,65 @@ def test_scripts_do_not_keep_their_own_lists() -> None:
         if script.name != "protocol.js" and copy.search(script.read_text("utf-8"))
     ]
     assert copies == []
+
+
+# Event names: the server sends only ServerEvent names, scripts use only generated ones. ----
+
+_SENDERS = {  # a call that sends an event -> the position of the event's name
+    "to_room": 1, "to_member": 2, "to_admitted": 1, "to_staff": 1, "to_hearing": 1,
+    "to_connection": 1, "notify_staff": 2, "_tell": 2, "emit": 0,
+}  # fmt: skip
+
+
+def _sent_event_names() -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for folder in ("hearing_server", "signaling"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if not isinstance(node, ast.Call) or not isinstance(
+                    node.func, ast.Attribute | ast.Name
+                ):
+                    continue
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+                position = _SENDERS.get(name)
+                if position is None or len(node.args) <= position:
+                    continue
+                argument = node.args[position]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    names.add(argument.value)
+    return names
+
+
+def test_the_server_sends_only_named_events() -> None:
+    from hearing_server.domain.events import ServerEvent
+
+    sent = _sent_event_names()
+    assert {"room_update", "admitted", "transcript_delta", "signing", "track_map"} <= sent
+    assert sent - set(ServerEvent) == set(), "add them to hearing_server/domain/events.py"
+
+
+def test_scripts_use_only_generated_event_names() -> None:
+    from hearing_server.domain.events import ServerEvent
+    from signaling.protocol.messages import PARSERS
+
+    scripts = {path.name: path.read_text("utf-8") for path in SCRIPTS.glob("*.js")}
+    listened = {
+        (name, event)
+        for name, text in scripts.items()
+        for event in re.findall(r'socket\??\.on\("([a-z_]+)"', text)
+    }
+    assert {event for _, event in listened} <= {"connect", "disconnect", "connect_error"}
+    constants = {
+        m for text in scripts.values() for m in re.findall(r"SERVER_EVENT\.([A-Z_]+)", text)
+    }
+    assert constants and constants <= {event.name for event in ServerEvent}
+    sent = {
+        (name, event)
+        for name, text in scripts.items()
+        for event in re.findall(r'(?:\.call|emitWithAck)\("([a-z_]+)"', text)
+    }
+    assert {"join", "offer", "transcript_sync"} <= {event for _, event in sent}
+    unknown = {(name, event) for name, event in sent if event not in PARSERS}
+    assert unknown == set(), "events the server does not take"

@@ -1,6 +1,7 @@
 // The courtroom connection: Socket.IO signaling and one RTCPeerConnection with receive slots.
 // Protocol: docs/signaling.md.
 import { io } from "/static/vendor/socket.io.esm.min.js";
+import { SERVER_EVENT } from "/static/js/protocol.js";
 
 const SLOTS = 7;
 const GATHER_TIMEOUT_MS = 5000;
@@ -58,23 +59,23 @@ export class Courtroom extends EventTarget {
       reconnectionDelayMax: 4000,
     });
     this.socket.on("connect", () => this.onConnect());
-    this.socket.on("room", (snapshot) => this.setRoom(snapshot));
-    this.socket.on("room_update", (update) => this.applyUpdate(update));
-    this.socket.on("stage", (change) => this.setStage(change));
-    this.socket.on("admitted", () => this.emit("admitted"));
-    this.socket.on("track_map", (data) => {
+    this.socket.on(SERVER_EVENT.ROOM, (snapshot) => this.setRoom(snapshot));
+    this.socket.on(SERVER_EVENT.ROOM_UPDATE, (update) => this.applyUpdate(update));
+    this.socket.on(SERVER_EVENT.STAGE, (change) => this.setStage(change));
+    this.socket.on(SERVER_EVENT.ADMITTED, () => this.emit("admitted"));
+    this.socket.on(SERVER_EVENT.TRACK_MAP, (data) => {
       this.trackMaps += 1;
       this.setSlots(data.slots, data.tracks);
     });
-    this.socket.on("media_failed", () => this.mediaWanted && this.startMedia());
-    this.socket.on("removed", () => this.end("removed"));
-    this.socket.on("denied", () => this.end("denied"));
-    this.socket.on("quality", (quality) => this.setQuality([quality]));
-    this.socket.on("message", (message) => this.addMessages([message]));
-    this.socket.on("hearing_state", (change) => this.emit("hearing-state", change));
-    this.socket.on("recording", (status) => this.setRecording(status));
-    this.socket.on("recording_alert", (alert) => this.emit("recording-alert", alert));
-    this.socket.on("error", (error) => this.emit("server-error", error));
+    this.socket.on(SERVER_EVENT.MEDIA_FAILED, () => this.mediaWanted && this.startMedia());
+    this.socket.on(SERVER_EVENT.REMOVED, () => this.end("removed"));
+    this.socket.on(SERVER_EVENT.DENIED, () => this.end("denied"));
+    this.socket.on(SERVER_EVENT.QUALITY, (quality) => this.setQuality([quality]));
+    this.socket.on(SERVER_EVENT.MESSAGE, (message) => this.addMessages([message]));
+    this.socket.on(SERVER_EVENT.HEARING_STATE, (change) => this.emit("hearing-state", change));
+    this.socket.on(SERVER_EVENT.RECORDING, (status) => this.setRecording(status));
+    this.socket.on(SERVER_EVENT.RECORDING_ALERT, (alert) => this.emit("recording-alert", alert));
+    this.socket.on(SERVER_EVENT.ERROR, (error) => this.emit("server-error", error));
     this.socket.on("disconnect", (reason) => {
       if (reason !== "io client disconnect") this.emit("reconnecting");
     });

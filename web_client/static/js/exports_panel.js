@@ -3,7 +3,7 @@
 // fallback), then downloaded. Earlier exports of the hearing are listed with their hashes.
 import { api, describeError } from "/static/js/api.js";
 import { t } from "/static/js/i18n.js";
-import { STAFF_ROLES } from "/static/js/protocol.js";
+import { SERVER_EVENT, STAFF_ROLES } from "/static/js/protocol.js";
 
 const KINDS = ["video", "tracks", "bundle"];
 const POLL_MS = 2000;
@@ -118,7 +118,7 @@ export async function mountExports({ hearingId, courtroom, role, root }) {
   panel.kinds = KINDS.filter((kind) => offered.includes(kind));
   for (const job of reply.exports) panel.exports.set(job.id, job);
   root.hidden = false;
-  courtroom.socket?.on("export_progress", update);
+  courtroom.socket?.on(SERVER_EVENT.EXPORT_PROGRESS, update);
   renderExports();
   if (reply.exports.some((job) => job.state === "running")) keepPolling();
 }

@@ -5,7 +5,7 @@
 // or refuses with a reason. Staff also see everyone's progress.
 import { api, describeError } from "/static/js/api.js";
 import { formatTime, t } from "/static/js/i18n.js";
-import { SIGNING_ROLES, STAFF_ROLES } from "/static/js/protocol.js";
+import { SERVER_EVENT, SIGNING_ROLES, STAFF_ROLES } from "/static/js/protocol.js";
 import { orderedEntries } from "/static/js/transcript_feed.js";
 import { element, entryBody, textKey } from "/static/js/transcript_view.js";
 
@@ -403,11 +403,11 @@ export function mountSigning({ courtroom, hearingId, participantId, role, root, 
     }
   });
 
-  courtroom.socket.on("signing", (status) => {
+  courtroom.socket.on(SERVER_EVENT.SIGNING, (status) => {
     panel.status = { ...status, you: participantId };
     render();
   });
-  courtroom.socket.on("transcript_delta", (delta) => {
+  courtroom.socket.on(SERVER_EVENT.TRANSCRIPT_DELTA, (delta) => {
     if (/locked|unlocked|signed|correction|signature/.test(delta.kind)) refresh();
   });
   courtroom.addEventListener("connected", refresh);

@@ -4,6 +4,7 @@
 // ignores older ones, and on a gap (or after every reconnect) asks `transcript_sync` for what
 // it missed: either exactly the deltas, or a snapshot to start over from.
 // The server checks every rule; this replica only mirrors what the server accepted.
+import { SERVER_EVENT } from "/static/js/protocol.js";
 
 function emptyState() {
   return { version: 0, state: "drafting", entries: new Map(), corrections: new Map(), signatures: [] };
@@ -116,7 +117,7 @@ export class TranscriptFeed extends EventTarget {
   // Call after courtroom.connect(): the socket exists from then on.
   attach() {
     const courtroom = this.courtroom;
-    courtroom.socket.on("transcript_delta", (delta) => this.receive(delta));
+    courtroom.socket.on(SERVER_EVENT.TRANSCRIPT_DELTA, (delta) => this.receive(delta));
     courtroom.addEventListener("connected", () => {
       this.synced = false; // whatever was missed while away comes with the next sync
     });
