@@ -2,6 +2,7 @@
 import { api, describeError, notice } from "/static/js/api.js";
 import { formatTime, t } from "/static/js/i18n.js";
 import { hideInvitation, showInvitation } from "/static/js/invitation.js";
+import { ROLES, STAFF_ROLES } from "/static/js/protocol.js";
 
 const selected = { hearing: null, participants: [], invitations: new Map() };
 
@@ -109,8 +110,20 @@ export async function selectHearing(hearingId) {
   document.getElementById("hearing-heading").focus();
 }
 
+// Every role but the staff's (judge and clerk are assigned as accounts), from protocol.js.
+function fillRoleOptions(select) {
+  select.replaceChildren(...ROLES.filter((role) => !STAFF_ROLES.includes(role)).map((role) => {
+    const option = document.createElement("option");
+    option.value = role;
+    option.dataset.i18n = `role.${role}`;
+    option.textContent = t(`role.${role}`);
+    return option;
+  }));
+}
+
 export function bindParticipantForm() {
   const form = document.getElementById("participant-form");
+  fillRoleOptions(document.getElementById("p-role"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
