@@ -15,7 +15,7 @@ from hearing_server.domain.exceptions import HearingServerError
 from hearing_server.domain.hearing_state import HearingState
 from hearing_server.domain.labels import LANGUAGE_TAGS
 from hearing_server.domain.roles import StaffRole
-from hearing_server.settings import Settings, load_settings
+from hearing_server.settings import Settings, load_settings, require_public_url
 from transcript.verify import add_arguments as add_verify_arguments
 from transcript.verify import run as run_verify
 
@@ -160,6 +160,7 @@ def serve(settings: Settings) -> int:
     from hearing_server.app import create_app
     from hearing_server.tls import server_ssl_context
 
+    require_public_url(settings)
     app = create_app(settings)
     context = server_ssl_context(settings)
     log.info("Hearing Server on %s (data in %s)", settings.effective_public_url, settings.data_dir)
@@ -177,7 +178,10 @@ def dev_cert(settings: Settings, args: argparse.Namespace) -> int:
     out_dir = args.out_dir or settings.data_dir / "tls"
     cert, key = make_dev_certificate(hosts, out_dir, now=datetime.now(UTC))
     print(f"certificate: {cert}\nprivate key: {key}")
-    print(f"run: hearing-server serve --host 0.0.0.0 --tls-cert {cert} --tls-key {key}")
+    print(
+        f"run: hearing-server serve --host 0.0.0.0 --public-url https://{hosts[0]}:{settings.port}"
+        f" --tls-cert {cert} --tls-key {key}"
+    )
     return 0
 
 

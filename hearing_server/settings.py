@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,13 +53,40 @@ class Settings:
 
     @property
     def effective_public_url(self) -> str:
+        """The configured public URL, else (on loopback) the bind address and port."""
         if self.public_url:
             return self.public_url.rstrip("/")
-        scheme = "https" if self.tls_enabled else "http"
-        return f"{scheme}://{self.host}:{self.port}"
+        return local_url(self.host, self.port, tls=self.tls_enabled)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def local_url(host: str, port: int, *, tls: bool) -> str:
+    """``scheme://host:port`` for an address the server is bound to (IPv6 in brackets)."""
+    scheme = "https" if tls else "http"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def require_public_url(settings: Settings) -> None:
+    """Off loopback, links and allowed origins need a configured public URL: the Host header
+    a caller sends is never trusted for them (it could say evil.example)."""
+    if not settings.public_url and not is_loopback(settings.host):
+        raise ConfigError(
+            f"--host {settings.host} is reachable from other machines, so set the public URL "
+            "people open (HEARING_PUBLIC_URL or --public-url, e.g. https://hearing.example.court"
+            "): invitation links and the allowed origins come only from it"
+        )
 
 
 def _convert(name: str, raw: str, annotation: str) -> Any:

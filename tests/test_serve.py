@@ -44,3 +44,23 @@ async def test_serve_starts_with_sqlite_under_the_data_folder(tmp_path: Path) ->
         output, _ = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, output.decode()
     assert f"http://127.0.0.1:{port}" in output.decode()
+
+
+async def test_serve_off_loopback_without_a_public_url_refuses_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARING_")}
+    env["HEARING_PORT"] = str(_free_port())
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hearing_server.cli", "serve", "--host", "0.0.0.0",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _output, errors = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 2
+    message = errors.decode()
+    assert "0.0.0.0 is reachable from other machines" in message
+    assert "HEARING_PUBLIC_URL" in message
+    assert not (tmp_path / "data").exists()  # refused before touching anything

@@ -19,6 +19,7 @@ from hearing_server.domain.exceptions import (
 from hearing_server.services.party_sessions import resolve_party_session
 from hearing_server.services.principals import PartyPrincipal, Principal, StaffPrincipal
 from hearing_server.services.staff import resolve_staff_session
+from hearing_server.settings import is_loopback, local_url
 from hearing_server.web.bounded_log import exception_summary
 from hearing_server.web.keys import (
     CLOCK,
@@ -108,11 +109,13 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
 
 
 def allowed_origins(request: web.Request) -> set[str]:
+    """Only configured origins: the public URL's (or, unconfigured on loopback, the bound
+    address's and its ``localhost`` alias) and ``HEARING_ALLOWED_ORIGINS``; never the Host."""
     settings = request.app[SETTINGS]
-    origins = {str(URL(settings.effective_public_url).origin()), *settings.allowed_origins}
-    host = request.headers.get("Host")
-    if host:
-        origins.add(f"{request.scheme}://{host}")
+    public = URL(public_base_url(request))
+    origins = {str(public.origin()), *settings.allowed_origins}
+    if not settings.public_url and public.host is not None and is_loopback(public.host):
+        origins.add(str(public.with_host("localhost").origin()))
     return origins
 
 
@@ -173,11 +176,17 @@ def current_party(request: web.Request) -> PartyPrincipal:
 
 
 def public_base_url(request: web.Request) -> str:
-    """Invitation links use the configured public URL, else the address the caller used."""
+    """Invitation links use the configured public URL, else the address and port this
+    connection reached on the server's own socket (``serve`` allows that only on loopback):
+    never the Host header."""
     settings = request.app[SETTINGS]
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    return f"{request.scheme}://{request.host}"
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    if not isinstance(sockname, tuple) or len(sockname) < 2:
+        return settings.effective_public_url
+    return local_url(str(sockname[0]), int(sockname[1]), tls=settings.tls_enabled)
 
 
 def client_ip(request: web.Request) -> str:
