@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from signaling.media import passthrough
 from signaling.media.hearing_media import HearingMedia
 from signaling.protocol.media_errors import MediaError
 
@@ -54,6 +55,7 @@ class ProcessSample:
 
 async def serve_engine(conn: Connection) -> dict[str, Any]:
     """Answer the client process until it reports its results; return results and marks."""
+    passthrough.install()  # as the server's composition root does
     media = HearingMedia(0)
     marks: dict[str, ProcessSample] = {"engine_start": ProcessSample.of()}
     try:

@@ -59,6 +59,7 @@ from hearing_server.web.middleware import (
     security_headers_middleware,
 )
 from recording.segment_writer import open_exclusive
+from signaling.media import passthrough
 from signaling.media.factory import aiortc_media_factory
 from signaling.namespace import SocketNotifier, attach_signaling
 from signaling.protocol.ice import ice_servers_for
@@ -88,7 +89,11 @@ def _services_context(notifier: SocketNotifier, kinds: Mapping[str, ExportBuilde
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         settings, database, clock = app[SETTINGS], app[DATABASE], app[CLOCK]
-        media_factory = app.get(MEDIA_FACTORY) or aiortc_media_factory(settings.ice_servers)
+        media_factory = app.get(MEDIA_FACTORY)
+        if media_factory is None:
+            # Process-wide, once (idempotent): aiortc forwards packets, never decodes them.
+            passthrough.install()
+            media_factory = aiortc_media_factory(settings.ice_servers)
         registry = CourtroomRegistry(
             database=database, clock=clock, grace_s=settings.reconnect_grace_seconds,
             notifier=notifier, media_factory=media_factory,

@@ -1,7 +1,8 @@
 """WebRTC media: forward every published track's RTP packets as they are, never decoding them.
 
 The API the signaling layer drives is ``hearing_media.HearingMedia``, one per hearing, owned by
-one event loop::
+one event loop, in a process where ``passthrough.install()`` has switched aiortc to pass-through
+(once; the composition root, ``hearing_server/app.py``, does it at start-up)::
 
     media = HearingMedia(hearing_id, ice_servers=[...], on_track_map=..., on_failed=...)
     answer_sdp = await media.attach(participant_id, offer_sdp, publish=True, receive=True)

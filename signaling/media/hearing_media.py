@@ -56,8 +56,11 @@ class HearingMedia:
     ) -> None:
         """``on_track_map(subscriber_id, track_map)`` runs whenever a subscriber's map changes;
         ``on_failed(participant_id)`` when a connection fails (the client should reconnect
-        with a new offer, see ``replace``)."""
-        passthrough.install()
+        with a new offer, see ``replace``).
+
+        Needs ``passthrough.install()`` done for the process (the composition root does it)."""
+        if not passthrough.installed():
+            raise RuntimeError("signaling.media.passthrough.install() was not called")
         self.hearing_id = hearing_id
         self.ice_servers = list(ice_servers)
         self.peers: dict[int, ParticipantPeer] = {}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bench.synthetic import Clip, SyntheticParticipant, make_clip
+from signaling.media import passthrough
 from signaling.media.hearing_media import HearingMedia, TrackMap
 from tests.support.waiting import until
 
@@ -83,6 +84,7 @@ async def room(clip: Clip) -> AsyncIterator[Room]:
     loop_errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: loop_errors.append(context))
     tasks_before = asyncio.all_tasks()
+    passthrough.install()  # what the composition root does for the server's engine
     media = HearingMedia(1, on_track_map=on_map)
     holder["room"] = Room(media, clip)
     try:

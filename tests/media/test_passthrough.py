@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
+import textwrap
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import aiortc.rtcrtpreceiver as rtcrtpreceiver
@@ -25,6 +29,48 @@ def test_aiortc_internals_are_where_we_expect() -> None:
     passthrough.install()  # idempotent
     assert passthrough.installed()
     assert vars(rtcrtpreceiver)["get_decoder"] is passthrough.passthrough_decoder
+
+
+COMPOSITION = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from aiohttp import web
+    from hearing_server.app import create_app
+    from hearing_server.settings import load_settings
+    from signaling.media import passthrough
+    from signaling.media.hearing_media import HearingMedia
+
+    try:
+        HearingMedia(1)
+    except RuntimeError as refused:
+        print("without install:", refused)
+    app = create_app(load_settings(environ={}, overrides={"data_dir": Path(sys.argv[1])}))
+    print("after create_app:", passthrough.installed())
+
+    async def start_and_stop() -> None:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        print("after start-up:", passthrough.installed())
+        await runner.cleanup()
+
+    asyncio.run(start_and_stop())
+    """
+)
+
+
+def test_the_composition_root_installs_pass_through_at_start_up(tmp_path: Path) -> None:
+    # A fresh process: the patch is process-wide, so this one's state tells nothing.
+    result = subprocess.run(
+        [sys.executable, "-c", COMPOSITION, str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "without install: signaling.media.passthrough.install() was not called",
+        "after create_app: False",
+        "after start-up: True",
+    ]
 
 
 def test_internals_check_fails_loudly_when_aiortc_moves(monkeypatch: pytest.MonkeyPatch) -> None:
