@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hearing_server.domain.clock import Clock, SystemClock
 from hearing_server.domain.hearing_state import Transition
-from hearing_server.domain.ratelimit import FailureLimiter
+from hearing_server.domain.ratelimit import SignInThrottle, ThrottlePolicy
 from hearing_server.services.bundle import build_bundle_export
 from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.services.courtroom_acts import CourtroomActs
@@ -42,7 +42,7 @@ from hearing_server.web.keys import (
     COURTROOMS,
     DATABASE,
     EXPORT_JOBS,
-    LOGIN_LIMITER,
+    LOGIN_THROTTLE,
     MEDIA_FACTORY,
     RECORDING_FILE_OPENER,
     RECORDING_STATUS,
@@ -175,8 +175,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[TRANSITION_LISTENERS] = []
-    app[LOGIN_LIMITER] = FailureLimiter(
-        max_failures=settings.login_failures_per_window, window_s=settings.login_window_seconds
+    app[LOGIN_THROTTLE] = SignInThrottle(
+        ThrottlePolicy(
+            pair_failures=settings.login_failures_per_window,
+            source_failures=settings.login_source_failures_per_window,
+            account_failures=settings.login_account_failures_per_window,
+            window_s=settings.login_window_seconds,
+            max_lock_s=settings.login_max_lockout_seconds,
+        )
     )
     clock_now = app[CLOCK].now
     app[SOCKET_JUNK_LOG] = BoundedLog(

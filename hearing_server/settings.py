@@ -31,6 +31,9 @@ class Settings:
     staff_session_hours: int = 12
     login_failures_per_window: int = 5
     login_window_seconds: int = 60
+    login_source_failures_per_window: int = 50
+    login_account_failures_per_window: int = 20
+    login_max_lockout_seconds: int = 3600
     max_request_bytes: int = 64 * 1024
     ice_servers: tuple[str, ...] = field(default_factory=tuple)
     turn_secret: str = ""

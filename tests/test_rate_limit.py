@@ -42,7 +42,7 @@ async def test_login_rate_limit_then_the_right_user_gets_in(
     limited = await client.post("/api/auth/login", right)
     assert limited.status == 429
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    # Another address guessing the same account is limited too (per-account limit).
+    # Another client from the same address is limited too (the account and source together).
     clock.advance(seconds=30)
     assert (await new_client().post("/api/auth/login", right)).status == 429
     clock.advance(seconds=31)

@@ -13,11 +13,10 @@ from hearing_server.services.staff import authenticate, open_staff_session, revo
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
 from hearing_server.web.middleware import (
     PRINCIPAL_KEY,
-    client_ip,
     current_principal,
     set_session_cookie,
 )
-from hearing_server.web.ratelimits import forget, record_failure, refuse_if_limited
+from hearing_server.web.ratelimits import record_failure, record_success, refuse_if_limited
 from hearing_server.web.validation import Password, Username, read_json_object
 
 routes = web.RouteTableDef()
@@ -34,8 +33,8 @@ async def login(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     login = Login.parse(await read_json_object(request, max_bytes=settings.max_request_bytes))
     username, password = login.username, login.password
-    keys = [("login-ip", client_ip(request)), ("login-user", username.lower())]
-    refuse_if_limited(request, keys)
+    account = username.lower()
+    refuse_if_limited(request, "login", account)
     database = request.app[DATABASE]
     now = request.app[CLOCK].now()
     try:
@@ -45,9 +44,9 @@ async def login(request: web.Request) -> web.Response:
                 session, user, now=now, hours=settings.staff_session_hours
             )
     except CredentialRejected:
-        record_failure(request, keys)
+        record_failure(request, "login", account)
         raise
-    forget(request, keys[1])
+    record_success(request, "login", account)
     response = web.json_response(
         {
             "user": {

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from hearing_server.domain.clock import Clock
 from hearing_server.domain.hearing_state import Transition
-from hearing_server.domain.ratelimit import FailureLimiter
+from hearing_server.domain.ratelimit import SignInThrottle
 from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.services.courtroom_acts import CourtroomActs
 from hearing_server.services.export_jobs import ExportJobs
@@ -23,7 +23,7 @@ from hearing_server.web.bounded_log import BoundedLog
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
-LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+LOGIN_THROTTLE = web.AppKey("login_throttle", SignInThrottle)
 # Budgeted warnings about unauthenticated junk on /socket.io/ (never a traceback).
 SOCKET_JUNK_LOG = web.AppKey("socket_junk_log", BoundedLog)
 # The services, built once by the composition root's cleanup context (``hearing_server.app``).

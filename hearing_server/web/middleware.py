@@ -189,10 +189,6 @@ def public_base_url(request: web.Request) -> str:
     return local_url(str(sockname[0]), int(sockname[1]), tls=settings.tls_enabled)
 
 
-def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
 def set_session_cookie(
     response: web.StreamResponse, name: str, token: str, *, max_age_s: int
 ) -> None:

@@ -16,8 +16,8 @@ from hearing_server.services.party_sessions import (
     find_invitation_by_token,
 )
 from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS
-from hearing_server.web.middleware import client_ip, set_session_cookie
-from hearing_server.web.ratelimits import forget, record_failure, refuse_if_limited
+from hearing_server.web.middleware import set_session_cookie
+from hearing_server.web.ratelimits import record_failure, record_success, refuse_if_limited
 from hearing_server.web.validation import HearingId, read_json_object
 
 routes = web.RouteTableDef()
@@ -49,10 +49,8 @@ async def exchange_route(request: web.Request) -> web.Response:
         token, account, code, hearing_id = "", by_code.account, by_code.code, by_code.hearing_id
     if not uses_link and not account:
         raise ValidationFailed("send either token, or account and code")
-    keys: list[tuple[str, str]] = [("exchange-ip", client_ip(request))]
-    if account:
-        keys.append(("exchange-account", account))
-    refuse_if_limited(request, keys)
+    limited_account = account or None  # a link's token names no account: per source only
+    refuse_if_limited(request, "exchange", limited_account)
     now = request.app[CLOCK].now()
     try:
         async with request.app[DATABASE].write() as session:
@@ -65,10 +63,9 @@ async def exchange_route(request: web.Request) -> web.Response:
                 session, invitation, now=now, expected_hearing_id=hearing_id
             )
     except CredentialRejected:
-        record_failure(request, keys)
+        record_failure(request, "exchange", limited_account)
         raise
-    if account:
-        forget(request, ("exchange-account", account))
+    record_success(request, "exchange", limited_account)
     principal = exchanged.principal
     response = web.json_response(
         {
