@@ -33,10 +33,11 @@ whose SSRC aiortc has routed to a publishing receiver goes from the UDP socket's
 straight to that receiver's hook (``rtp_receive``), skipping aioice's queue and the DTLS receive
 task; the first packets of each SSRC, RTCP, DTLS, STUN and TURN/TCP pairs keep aiortc's path.
 
-Modules: ``rtp_hooks``, ``rtp_receive``, ``estimator`` and ``passthrough`` (the only places
-touching aiortc internals, all checked at start-up by ``rtp_hooks.check_internals``),
-``rtp_packets`` (header and VP8 descriptor arithmetic), ``forwarding`` (fan-out, keyframe
-gating, rewriting, NACK history, sender reports), ``frames`` (frames for the recording),
-``peer`` (one participant's peer connection), ``sdp_guard`` (offer limits), ``hearing_media``
-(the hearing), ``exceptions``.
+Modules: ``rtp_hooks`` (receiving), ``rtp_send`` (sending), ``rtp_receive``, ``estimator`` and
+``passthrough`` (the only places touching aiortc internals, all checked at start-up by
+``rtp_hooks.check_internals``), ``rtp_packets`` (header and VP8 descriptor arithmetic),
+``forwarding`` (a subscriber slot: keyframe gating, rewriting, NACK history, sender reports),
+``publication`` (a published track: fan-out to its slots, the recording's tap, keyframe
+requests), ``frames`` (frames for the recording), ``peer`` (one participant's peer connection),
+``sdp_guard`` (offer limits), ``hearing_media`` (the hearing), ``exceptions``.
 """

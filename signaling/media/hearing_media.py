@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from aiortc import RTCIceServer
 
 from signaling.media import passthrough
-from signaling.media.forwarding import FrameTap, PublishedTrack
 from signaling.media.peer import ParticipantPeer
+from signaling.media.publication import FrameTap, PublishedTrack
 from signaling.media.rtp_hooks import ReceiverHook
 from signaling.protocol.media_errors import NotAttached
 

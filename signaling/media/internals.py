@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
+from typing import Any
 
 Signature = tuple[object, str, tuple[str, ...]]  # (owner, attribute, parameter names)
 Fragment = tuple[object, str, str]  # (owner, attribute, a line of its source)
+
+
+def private(owner: object, cls: type, name: str) -> Any:
+    """``owner``'s name-mangled ``__name`` attribute of class ``cls`` (aiortc's privates)."""
+    return getattr(owner, f"_{cls.__name__}__{name}")
 
 
 def _missing(owner: object, name: str) -> str:

@@ -26,7 +26,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from signaling.media import passthrough
 from signaling.media.forwarding import SlotStream
-from signaling.media.rtp_hooks import ReceiverHook, SenderHook
+from signaling.media.rtp_hooks import ReceiverHook
+from signaling.media.rtp_send import SenderHook
 from signaling.media.sdp_guard import check_offer
 from signaling.protocol.media_errors import NegotiationFailed
 

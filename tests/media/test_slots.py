@@ -11,9 +11,10 @@ from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParam
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 from bench.synthetic import Clip
-from signaling.media.forwarding import KEYFRAME_REQUEST_INTERVAL_S, PublishedTrack, SlotStream
-from signaling.media.rtp_hooks import SendConfig
+from signaling.media.forwarding import SlotStream
+from signaling.media.publication import KEYFRAME_REQUEST_INTERVAL_S, PublishedTrack
 from signaling.media.rtp_packets import ExtensionIds, vp8_descriptor, vp8_picture_id
+from signaling.media.rtp_send import SendConfig
 from tests.support.waiting import until
 
 EXTENSIONS = HeaderExtensionsMap()
