@@ -47,6 +47,7 @@ from hearing_server.web.keys import (
     RECORDING_FILE_OPENER,
     RECORDING_STATUS,
     RECORDINGS,
+    SESSIONS_ENDED,
     SETTINGS,
     SIGNING_DESK,
     SOCKET_JUNK_LOG,
@@ -128,6 +129,7 @@ def _services_context(notifier: SocketNotifier, kinds: Mapping[str, ExportBuilde
         )
         app[TRANSITION_LISTENERS].append(recordings.on_transition)
         app[TRANSITION_LISTENERS].append(_announcer(registry, notifier))
+        app[SESSIONS_ENDED].append(registry.end_sessions)
         await recordings.recover_all()
         await recordings.restart_in_session()
         try:
@@ -175,6 +177,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[TRANSITION_LISTENERS] = []
+    app[SESSIONS_ENDED] = []
     app[LOGIN_THROTTLE] = SignInThrottle(
         ThrottlePolicy(
             pair_failures=settings.login_failures_per_window,

@@ -8,6 +8,8 @@ It implements the services' ``Notifier`` port over Socket.IO. Errors go to the s
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import socketio
@@ -18,6 +20,7 @@ from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.services.courtroom_acts import Seat
 from hearing_server.services.party_sessions import resolve_party_session
 from hearing_server.services.principals import Principal
+from hearing_server.services.session_ends import SessionRef
 from hearing_server.web.keys import ACTS, CLOCK, DATABASE, SOCKET_JUNK_LOG
 from hearing_server.web.middleware import allowed_origins, resolve_principal
 from signaling import wire_json
@@ -59,6 +62,8 @@ class SocketNotifier:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
         self.registry: CourtroomRegistry | None = None  # set once the courtrooms exist
+        self._replying: dict[str, int] = {}  # connection -> its acts in flight
+        self._closing: dict[str, int] = {}  # connection -> hearing, to close after its replies
 
     async def to_hearing(self, hearing_id: int, event: str, data: Any) -> None:
         await self.sio.emit(event, data, to=_channel(hearing_id), namespace=NAMESPACE)
@@ -71,6 +76,26 @@ class SocketNotifier:
 
     async def drop(self, hearing_id: int, connection: str) -> None:
         await self.sio.leave_room(connection, _channel(hearing_id), namespace=NAMESPACE)
+        if self._replying.get(connection):
+            self._closing[connection] = hearing_id  # its own act was refused: reply first
+        else:
+            self._close(hearing_id, connection)
+
+    @contextmanager
+    def replying_to(self, connection: str) -> Iterator[None]:
+        """Around one act of the connection, up to its reply: a connection dropped meanwhile
+        is closed only then (the close runs after the acknowledgement is queued)."""
+        self._replying[connection] = self._replying.get(connection, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._replying.pop(connection) - 1
+            if left:
+                self._replying[connection] = left
+            elif connection in self._closing:
+                self._close(self._closing.pop(connection), connection)
+
+    def _close(self, hearing_id: int, connection: str) -> None:
         # not awaited: the connection's disconnect handler takes the courtroom's lock
         closing = self.sio.disconnect(connection, namespace=NAMESPACE)
         assert self.registry is not None
@@ -78,9 +103,10 @@ class SocketNotifier:
 
 
 class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, notifier: SocketNotifier) -> None:
         super().__init__(NAMESPACE)
         self.app = app
+        self.notifier = notifier
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event == "connect":
@@ -88,8 +114,12 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if event == "disconnect":
             return await self._disconnect(args[0])
         sid: str = args[0]
+        with self.notifier.replying_to(sid):
+            return await self._act(sid, event, args[1] if len(args) > 1 else None)
+
+    async def _act(self, sid: str, event: str, data: Any) -> dict[str, Any]:
         try:
-            message = m.parse_message(event, args[1] if len(args) > 1 else None)
+            message = m.parse_message(event, data)
             result = await self.app[ACTS].act(await self._seat(sid), message)
         except REFUSALS as exc:
             error = _error(exc.code, exc.message, event)
@@ -103,7 +133,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _seat(self, sid: str) -> Seat:
         info = await self.get_session(sid)
-        return Seat(info["hearing_id"], info["participant_id"], info["actor"], sid)
+        session = SessionRef(info["session_kind"], info["session_id"], info["user_id"])
+        return Seat(info["hearing_id"], info["participant_id"], info["actor"], sid, session)
 
     async def _who(self, sid: str) -> str:
         try:
@@ -133,7 +164,8 @@ class HearingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.exception("socket %s: connecting failed", sid)
             raise Refused("the server failed; it was logged") from None
         info = {"hearing_id": hearing_id, "participant_id": seat.participant_id,
-                "actor": seat.actor}  # fmt: skip
+                "actor": seat.actor, "session_kind": seat.session.kind,
+                "session_id": seat.session.id, "user_id": seat.session.user_id}  # fmt: skip
         await self.save_session(sid, info)
         return True
 
@@ -173,10 +205,9 @@ def attach_signaling(app: web.Application) -> SocketNotifier:
         engineio_logger=app[SOCKET_JUNK_LOG],
         namespaces=[NAMESPACE],  # only /hearing is served: "/" and any other are refused
     )
-    sio.register_namespace(HearingNamespace(app))
-    sio.attach(app, socketio_path="socket.io")
-
     notifier = SocketNotifier(sio)
+    sio.register_namespace(HearingNamespace(app, notifier))
+    sio.attach(app, socketio_path="socket.io")
 
     async def stop_background_tasks(_app: web.Application) -> None:
         # engineio's ping service task must be stopped this way before the server goes: on

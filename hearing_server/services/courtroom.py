@@ -31,6 +31,7 @@ from hearing_server.services.ports import (
     SlotTrack,
     track_map_to_wire,
 )
+from hearing_server.services.session_ends import EndedSessions, SessionRef
 from hearing_server.services.transcript_store import new_transcript, rebuild_transcript
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import append_event, load_events
@@ -55,6 +56,8 @@ class Courtroom:
     media: MediaPort
     transcript: Transcript
     sids: dict[int, str] = field(default_factory=dict)  # participant id -> current connection
+    # participant id -> the sign-in their current connection came from
+    sessions: dict[int, SessionRef] = field(default_factory=dict)
     trickled: dict[int, int] = field(default_factory=dict)  # candidates since the last offer
     quality: QualityBoard = field(default_factory=QualityBoard)  # for the staff's console
     messages: MessageBoard = field(default_factory=MessageBoard)
@@ -158,6 +161,36 @@ class CourtroomRegistry:
         connection = room.sids.pop(participant_id, None)
         if connection is not None:
             await self.notifier.drop(room.hearing_id, connection)
+
+    async def end_sessions(self, ended: EndedSessions) -> None:
+        """Those sessions ended (committed): every connection that came from one is dropped
+        now, in every courtroom (``session_ends``)."""
+        for room in list(self.rooms.values()):
+            async with room.lock:
+                for participant_id in [pid for pid, ref in room.sessions.items() if ref in ended]:
+                    try:
+                        await self.end_connection(room, participant_id)
+                    except Exception:
+                        log.exception("hearing %s participant %s: ending the session failed",
+                                      room.hearing_id, participant_id)  # fmt: skip
+
+    async def end_connection(self, room: Courtroom, participant_id: int) -> None:
+        """(``room.lock`` held) The participant's session ended: their connection is dropped
+        and their media closed; they are away, as after a lost network, until they sign in
+        again within the grace period."""
+        room.sessions.pop(participant_id, None)
+        if participant_id not in room.sids:
+            return
+        try:
+            async with self.act(room):
+                change = room.state.disconnect(participant_id, now=self.now_s())
+                await self.commit(room, "system", change)
+        finally:
+            await self.drop(room, participant_id)
+            await room.media.detach(participant_id)
+        log.info("hearing %s participant %s: session ended, connection dropped",
+                 room.hearing_id, participant_id)  # fmt: skip
+        await self.broadcast(room, change)
 
     def spawn(self, work: Awaitable[None], what: str) -> None:
         async def run() -> None:

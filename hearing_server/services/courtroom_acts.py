@@ -30,6 +30,12 @@ from hearing_server.services.courtroom import (
 from hearing_server.services.hearings import access_hearing
 from hearing_server.services.ports import track_map_to_wire
 from hearing_server.services.principals import Principal
+from hearing_server.services.session_ends import (
+    SESSION_ENDED_MESSAGE,
+    SessionRef,
+    session_is_live,
+    session_of,
+)
 from hearing_server.services.signer_keys import bind_on_identity_confirmed
 from hearing_server.store.models import Hearing, Participant
 from signaling.protocol import messages as m
@@ -58,6 +64,7 @@ class Seat:
     participant_id: int
     actor: str
     connection: str
+    session: SessionRef  # the sign-in it came from: every act checks it is still live
 
 
 class CourtroomActs:
@@ -96,13 +103,14 @@ class CourtroomActs:
                 await registry.commit(room, principal.actor, change)
             previous = room.sids.get(pid)
             room.sids[pid] = connection
+            room.sessions[pid] = session_of(principal)
             await registry.notifier.seat(hearing_id, connection)
             if previous is not None and previous != connection:
                 await registry.notifier.drop(hearing_id, previous)
             await registry.broadcast(room, change)
         log.info("hearing %s participant %s: connected (%s, %s)",
                  hearing_id, pid, connection, ",".join(change.kinds))  # fmt: skip
-        return Seat(hearing_id, pid, principal.actor, connection)
+        return Seat(hearing_id, pid, principal.actor, connection, session_of(principal))
 
     async def disconnect(self, seat: Seat) -> None:
         room = self.registry.rooms.get(seat.hearing_id)
@@ -130,6 +138,7 @@ class CourtroomActs:
         async with room.lock:
             if room.sids.get(me) != seat.connection:
                 raise NotAllowed("this connection was replaced by a newer one")
+            await self._still_signed_in(room, seat)
             if isinstance(message, m.TRANSCRIPT_MESSAGES):
                 return await transcript_live.handle(self.registry, room, me, seat.actor, message)
             match message:
@@ -145,6 +154,15 @@ class CourtroomActs:
                     return await self._message(room, me, seat.actor, message)
             await self._room_act(room, me, seat.actor, message)
             return {"version": room.state.version}
+
+    async def _still_signed_in(self, room: Courtroom, seat: Seat) -> None:
+        """(``room.lock`` held) An act whose session has ended is refused, nothing of it is
+        logged, and the connection is dropped (``session_ends``)."""
+        async with self.registry.database.read() as session:
+            live = await session_is_live(session, seat.session, now=self.registry.clock.now())
+        if not live:
+            await self.registry.end_connection(room, seat.participant_id)
+            raise NotAllowed(SESSION_ENDED_MESSAGE)
 
     def _join(self, room: Courtroom, me: int) -> dict[str, Any]:
         return {"room": room.state.snapshot(), "you": me, "ice_servers": self.ice_for(me),

@@ -26,6 +26,7 @@ from hearing_server.domain.secrets import (
 from hearing_server.services.hearings import HearingAccess
 from hearing_server.services.invitations import InvitationDetails, validity_window
 from hearing_server.services.principals import PartyPrincipal
+from hearing_server.services.session_ends import EndedSessions
 from hearing_server.store.eventlog import append_event
 from hearing_server.store.models import (
     STAFF_PARTICIPANT_ROLES,
@@ -161,8 +162,11 @@ async def issue_invitation(
     *,
     now: datetime,
     early_minutes: int,
+    ended: EndedSessions | None = None,
 ) -> IssuedInvitation:
-    """Issue (or re-issue: the previous one is revoked) credentials for one participant."""
+    """Issue (or re-issue: the previous one is revoked and so are the party sessions it was
+    traded for, added to ``ended`` to announce after the commit) credentials for one
+    participant."""
     access.require_manager()
     hearing = access.hearing
     if participant.staff_user_id is not None:
@@ -173,6 +177,7 @@ async def issue_invitation(
     if previous is not None:
         previous.revoked_at = now
         session.add(previous)
+        await _revoke_party_sessions(session, PartySession.participant_id == participant.id, ended)
     valid_from, valid_until = validity_window(
         hearing.scheduled_start, hearing.expected_duration_minutes, early_minutes
     )
@@ -216,20 +221,21 @@ def _staff_id(access: HearingAccess) -> int:
 
 
 async def revoke_invitation(
-    session: AsyncSession, access: HearingAccess, participant: Participant, *, now: datetime
+    session: AsyncSession,
+    access: HearingAccess,
+    participant: Participant,
+    *,
+    now: datetime,
+    ended: EndedSessions | None = None,
 ) -> Invitation:
+    """The invitation and the party sessions traded for it (``ended``: see issue_invitation)."""
     access.require_manager()
     invitation = await active_invitation(session, participant.id or 0)
     if invitation is None:
         raise NotFound("this participant has no active invitation")
     invitation.revoked_at = now
     session.add(invitation)
-    sessions = await session.exec(
-        select(PartySession).where(PartySession.invitation_id == invitation.id)
-    )
-    for party_session in sessions.all():
-        party_session.revoked = True
-        session.add(party_session)
+    await _revoke_party_sessions(session, PartySession.invitation_id == invitation.id, ended)
     await append_event(
         session,
         access.hearing,
@@ -239,6 +245,19 @@ async def revoke_invitation(
         at=now,
     )
     return invitation
+
+
+async def _revoke_party_sessions(
+    session: AsyncSession, which: Any, ended: EndedSessions | None
+) -> None:
+    sessions = await session.exec(
+        select(PartySession).where(which, col(PartySession.revoked).is_(False))
+    )
+    for party_session in sessions.all():
+        party_session.revoked = True
+        session.add(party_session)
+        if ended is not None and party_session.id is not None:
+            ended.add("party", [party_session.id])
 
 
 def invitation_details(

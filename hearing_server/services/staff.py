@@ -22,6 +22,7 @@ from hearing_server.domain.secrets import (
     verify_password_async,
 )
 from hearing_server.services.principals import StaffPrincipal, live_session
+from hearing_server.services.session_ends import EndedSessions
 from hearing_server.store.models import StaffRole, StaffSession, StaffUser
 
 MIN_PASSWORD_LENGTH = 10
@@ -72,9 +73,11 @@ async def update_staff(
     role: StaffRole | None = None,
     active: bool | None = None,
     password: str | None = None,
+    ended: EndedSessions | None = None,
 ) -> StaffUser:
-    """An admin changes an account. Deactivating it or setting a new password ends its sessions;
-    an admin cannot lock themselves out (deactivate or demote their own account)."""
+    """An admin changes an account. Deactivating it or setting a new password ends its sessions
+    (added to ``ended``, to announce after the commit); an admin cannot lock themselves out
+    (deactivate or demote their own account)."""
     user = await session.get(StaffUser, user_id)
     if user is None:
         raise NotFound("no such staff account")
@@ -91,12 +94,14 @@ async def update_staff(
         user.active = active
     session.add(user)
     if password is not None or active is False:
-        await revoke_user_sessions(session, user_id)
+        await revoke_user_sessions(session, user_id, ended=ended)
     await session.flush()
     return user
 
 
-async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
+async def revoke_user_sessions(
+    session: AsyncSession, user_id: int, *, ended: EndedSessions | None = None
+) -> None:
     open_sessions = await session.exec(
         select(StaffSession).where(
             StaffSession.user_id == user_id, col(StaffSession.revoked).is_(False)
@@ -105,6 +110,8 @@ async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
     for staff_session in open_sessions.all():
         staff_session.revoked = True
         session.add(staff_session)
+        if ended is not None and staff_session.id is not None:
+            ended.add("staff", [staff_session.id])
 
 
 async def find_staff(session: AsyncSession, username: str) -> StaffUser | None:
@@ -159,11 +166,16 @@ async def resolve_staff_session(
     )
 
 
-async def revoke_staff_session(session: AsyncSession, session_id: int) -> None:
+async def revoke_staff_session(
+    session: AsyncSession, session_id: int, *, ended: EndedSessions | None = None
+) -> None:
+    """Logout (``ended``: see ``update_staff``)."""
     staff_session = await session.get(StaffSession, session_id)
     if staff_session is not None:
         staff_session.revoked = True
         session.add(staff_session)
+        if ended is not None:
+            ended.add("staff", [session_id])
 
 
 def staff_to_json(user: StaffUser) -> dict[str, object]:

@@ -9,8 +9,16 @@ from aiohttp import web
 from hearing_server.domain.exceptions import CredentialRejected
 from hearing_server.domain.validation import Schema
 from hearing_server.services.principals import StaffPrincipal
+from hearing_server.services.session_ends import EndedSessions, announce
 from hearing_server.services.staff import authenticate, open_staff_session, revoke_staff_session
-from hearing_server.web.keys import CLOCK, DATABASE, PARTY_COOKIE, SETTINGS, STAFF_COOKIE
+from hearing_server.web.keys import (
+    CLOCK,
+    DATABASE,
+    PARTY_COOKIE,
+    SESSIONS_ENDED,
+    SETTINGS,
+    STAFF_COOKIE,
+)
 from hearing_server.web.middleware import (
     PRINCIPAL_KEY,
     current_principal,
@@ -65,8 +73,10 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     principal = request.get(PRINCIPAL_KEY)
     if isinstance(principal, StaffPrincipal):
+        ended = EndedSessions()
         async with request.app[DATABASE].write() as session:
-            await revoke_staff_session(session, principal.session_id)
+            await revoke_staff_session(session, principal.session_id, ended=ended)
+        await announce(request.app[SESSIONS_ENDED], ended)
     response = web.Response(status=204)
     response.del_cookie(STAFF_COOKIE, path="/")
     return response

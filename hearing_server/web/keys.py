@@ -15,6 +15,7 @@ from hearing_server.services.courtroom_acts import CourtroomActs
 from hearing_server.services.export_jobs import ExportJobs
 from hearing_server.services.ports import MediaFactory
 from hearing_server.services.recording_control import RecordingControl, SegmentFileOpener
+from hearing_server.services.session_ends import SessionsEndedListener
 from hearing_server.services.signing import SigningDesk
 from hearing_server.settings import Settings
 from hearing_server.store.db import Database
@@ -39,6 +40,8 @@ RECORDING_FILE_OPENER = web.AppKey("recording_file_opener", SegmentFileOpener)
 # Coroutines called after every committed hearing transition (the courtroom's recording).
 TransitionListener = Callable[[int, Transition], Awaitable[None]]
 TRANSITION_LISTENERS = web.AppKey("transition_listeners", list[TransitionListener])
+# Told after every commit that ended sign-ins (logout, deactivation, revocation; the courtrooms).
+SESSIONS_ENDED = web.AppKey("sessions_ended", list[SessionsEndedListener])
 
 
 class RecordingStatusSource(Protocol):

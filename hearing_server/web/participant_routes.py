@@ -30,9 +30,10 @@ from hearing_server.services.participants import (
     participant_to_json,
     revoke_invitation,
 )
+from hearing_server.services.session_ends import EndedSessions, announce
 from hearing_server.store.eventlog import append_event
 from hearing_server.store.models import Invitation, Participant, ParticipantRole
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SESSIONS_ENDED, SETTINGS
 from hearing_server.web.middleware import current_principal, public_base_url
 from hearing_server.web.validation import DisplayName, path_id, read_json_object
 
@@ -163,12 +164,15 @@ async def issue_invitation_route(request: web.Request) -> web.Response:
     participant_id = path_id(request, "participant_id")
     settings = request.app[SETTINGS]
     now = request.app[CLOCK].now()
+    ended = EndedSessions()
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id, lock=True)
         participant = await get_participant(session, hearing_id, participant_id)
         issued = await issue_invitation(
-            session, access, participant, now=now, early_minutes=settings.invitation_early_minutes
-        )
+            session, access, participant, now=now,
+            early_minutes=settings.invitation_early_minutes, ended=ended,
+        )  # fmt: skip
+    await announce(request.app[SESSIONS_ENDED], ended)
     body = invitation_package(
         issued,
         access.hearing,
@@ -232,8 +236,10 @@ async def revoke_invitation_route(request: web.Request) -> web.Response:
     hearing_id = path_id(request, "hearing_id")
     participant_id = path_id(request, "participant_id")
     now = request.app[CLOCK].now()
+    ended = EndedSessions()
     async with request.app[DATABASE].write() as session:
         access = await access_hearing(session, principal, hearing_id, lock=True)
         participant = await get_participant(session, hearing_id, participant_id)
-        invitation = await revoke_invitation(session, access, participant, now=now)
+        invitation = await revoke_invitation(session, access, participant, now=now, ended=ended)
+    await announce(request.app[SESSIONS_ENDED], ended)
     return web.json_response({"invitation": invitation_to_json(invitation, now)})

@@ -10,9 +10,10 @@ from sqlmodel import col, select
 
 from hearing_server.domain.exceptions import Forbidden
 from hearing_server.domain.validation import Boolean, Choice, Schema, read
+from hearing_server.services.session_ends import EndedSessions, announce
 from hearing_server.services.staff import create_staff, staff_to_json, update_staff
 from hearing_server.store.models import StaffRole, StaffUser
-from hearing_server.web.keys import CLOCK, DATABASE, SETTINGS
+from hearing_server.web.keys import CLOCK, DATABASE, SESSIONS_ENDED, SETTINGS
 from hearing_server.web.middleware import current_staff
 from hearing_server.web.validation import (
     DisplayName,
@@ -81,6 +82,7 @@ async def update_staff_route(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_json_object(request, max_bytes=settings.max_request_bytes)
     changes = read(StaffChanges, body, only=body)
+    ended = EndedSessions()
     async with request.app[DATABASE].write() as session:
         user = await update_staff(
             session,
@@ -90,5 +92,7 @@ async def update_staff_route(request: web.Request) -> web.Response:
             role=changes.get("role"),
             active=changes.get("active"),
             password=changes.get("password"),
+            ended=ended,
         )
+    await announce(request.app[SESSIONS_ENDED], ended)
     return web.json_response({"staff": staff_to_json(user)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,15 @@ from hearing_server.services.ports import FrameTap, SlotTrack
 from hearing_server.services.principals import PartyPrincipal, StaffPrincipal
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import load_events
-from hearing_server.store.models import Hearing, Participant, StaffRole, StaffUser
+from hearing_server.store.models import (
+    Hearing,
+    Invitation,
+    Participant,
+    PartySession,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+)
 from hearing_server.store.signing_models import SignerKey
 from signaling.protocol.media_errors import NotAttached
 from tests.support.clock import FakeClock
@@ -170,6 +179,34 @@ class Court:
         return self.registry.rooms[self.hearing_id]
 
 
+async def _sign_in(
+    session: Any, users: dict[str, StaffUser], seats: dict[str, Participant], *, now: Any
+) -> dict[str, int]:
+    """A live session for everyone (staff: a login; parties: an exchanged invitation); their
+    ids by role."""
+    rows: dict[str, StaffSession | PartySession] = {}
+    until = now + timedelta(hours=8)
+    for role, seat in seats.items():
+        if role in users:
+            rows[role] = StaffSession(token_hash=f"staff-{role}", user_id=users[role].id or 0,
+                                      created_at=now, expires_at=until)  # fmt: skip
+            continue
+        invitation = Invitation(
+            hearing_id=seat.hearing_id, participant_id=seat.id or 0, token_hash=f"invite-{role}",
+            account=f"acct-{role}", code_hash="-", valid_from=now, valid_until=until,
+            created_at=now, created_by=users["judge"].id or 0, used_at=now,
+        )  # fmt: skip
+        session.add(invitation)
+        await session.flush()
+        rows[role] = PartySession(token_hash=f"party-{role}", hearing_id=seat.hearing_id,
+                                  participant_id=seat.id or 0, invitation_id=invitation.id or 0,
+                                  created_at=now, expires_at=until)  # fmt: skip
+    for row in rows.values():
+        session.add(row)
+    await session.flush()
+    return {role: row.id or 0 for role, row in rows.items()}
+
+
 @asynccontextmanager
 async def court_in(folder: Path) -> AsyncIterator[Court]:
     clock = FakeClock()
@@ -201,15 +238,18 @@ async def court_in(folder: Path) -> AsyncIterator[Court]:
         await session.flush()
         ids = {role: seat.id or 0 for role, seat in seats.items()}
         hearing_id = hearing.id
+        signed_in = await _sign_in(session, users, seats, now=now)
     principals: dict[str, StaffPrincipal | PartyPrincipal] = {}
     for role in ROLES:
         if role in users:
             user = users[role]
             principals[role] = StaffPrincipal(
-                1, user.id or 0, role, user.display_name, StaffRole(role)
+                signed_in[role], user.id or 0, role, user.display_name, StaffRole(role)
             )
         else:
-            principals[role] = PartyPrincipal(1, hearing_id, ids[role], role, f"{role} name")
+            principals[role] = PartyPrincipal(
+                signed_in[role], hearing_id, ids[role], role, f"{role} name"
+            )
     notifier, media, recordings = FakeNotifier(), FakeMedia(), FakeRecordings()
     registry = CourtroomRegistry(
         database=database, clock=clock, grace_s=30.0, notifier=notifier,
