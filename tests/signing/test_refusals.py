@@ -139,7 +139,9 @@ async def test_keys_from_after_identity_confirmation_or_another_session_cannot_s
     reply = await late.manifest(hid)
     await _refused(room, reply, "key_not_registered", before)
     assert "after your identity was confirmed" in reply.body["error"]["message"]
-    # the same (bound) key presented from another session of the same participant
+    # the same (bound) key presented from another session of the same participant (its text
+    # fetched first: re-issuing the invitation ends the plaintiff's own session)
+    text = await _issued(plaintiff, hid)
     judge_api = room.signers["judge"].api
     reissued = await judge_api.post(
         f"/api/hearings/{hid}/participants/{plaintiff.participant_id}/invitation"
@@ -156,7 +158,6 @@ async def test_keys_from_after_identity_confirmation_or_another_session_cannot_s
     reply = await thief.manifest(hid)
     await _refused(room, reply, "key_not_registered", before)
     assert "another session" in reply.body["error"]["message"]
-    text = await _issued(plaintiff, hid)
     stolen = await thief.submit(hid, text, plaintiff.key.sign_raw(text.encode()))
     await _refused(room, stolen, "key_not_registered", before)
 
