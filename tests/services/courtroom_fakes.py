@@ -3,7 +3,7 @@ court to act in: a real database (SQLite in the test's folder) with one hearing 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +12,6 @@ from typing import Any
 
 from hearing_server.services.courtroom import CourtroomRegistry
 from hearing_server.services.courtroom_acts import CourtroomActs, Seat
-from hearing_server.services.ports import FrameTap, SlotTrack
 from hearing_server.services.principals import PartyPrincipal, StaffPrincipal
 from hearing_server.store.db import Database
 from hearing_server.store.eventlog import load_events
@@ -26,8 +25,8 @@ from hearing_server.store.models import (
     StaffUser,
 )
 from hearing_server.store.signing_models import SignerKey
-from signaling.protocol.media_errors import NotAttached
 from tests.support.clock import FakeClock
+from tests.support.media_fakes import RecordingMedia
 
 Sent = tuple[str, Any, str, Any]  # (how, to, event, data)
 
@@ -59,43 +58,7 @@ class FakeNotifier:
         ]
 
 
-@dataclass
-class FakeMedia:
-    """A media engine that negotiates nothing and remembers every call."""
-
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
-    attached: set[int] = field(default_factory=set)
-
-    async def attach(
-        self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
-    ) -> str:
-        self.calls.append(("attach", participant_id, publish))
-        self.attached.add(participant_id)
-        return f"answer for {participant_id}"
-
-    async def detach(self, participant_id: int) -> None:
-        self.calls.append(("detach", participant_id))
-        self.attached.discard(participant_id)
-
-    def set_audio_muted(self, participant_id: int, muted: bool) -> None:
-        self.calls.append(("muted", participant_id, muted))
-
-    def set_audio_only(self, participant_id: int, audio_only: bool) -> None:
-        if participant_id not in self.attached:
-            raise NotAttached("no connection yet")
-        self.calls.append(("audio_only", participant_id, audio_only))
-
-    def track_map(self, participant_id: int) -> Mapping[str, SlotTrack]:
-        return {}
-
-    def set_packet_tap(self, tap: FrameTap | None) -> None:
-        self.calls.append(("tap", tap is not None))
-
-    def request_keyframe(self, participant_id: int, kind: str) -> None:
-        self.calls.append(("keyframe", participant_id, kind))
-
-    async def close(self) -> None:
-        self.calls.append(("close",))
+FakeMedia = RecordingMedia
 
 
 class FakeRecordings:

@@ -194,7 +194,7 @@ async def test_audio_only_waits_for_the_first_offer(court: Court) -> None:
     assert court.media.calls == []  # not attached yet: applied on the offer
     reply = await court.act("plaintiff", msg("offer", sdp="v=0\r\n"))
     assert reply["sdp"] == f"answer for {pid}"
-    assert court.media.calls == [("attach", pid, True), ("audio_only", pid, True)]
+    assert court.media.calls == [("attach", pid, True, True), ("audio_only", pid, True)]
     assert court.notifier.to(court.seats["plaintiff"].connection)[-1] == "answer"
 
 

@@ -6,79 +6,22 @@ plays faults (a refused offer, a failed connection) so every wiring rule is chec
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from hearing_server.services.ports import FailedCallback, FrameTap, SlotTrack, TrackMapCallback
+from hearing_server.services.ports import FailedCallback, TrackMapCallback
 from hearing_server.settings import Settings
 from hearing_server.web.keys import COURTROOMS, MEDIA_FACTORY
-from signaling.protocol.media_errors import BadSdp, NotAttached
 from tests.conftest import running_app
 from tests.support.api import ApiClient
 from tests.support.clock import FakeClock
+from tests.support.media_fakes import RecordingMedia, Track
 from tests.support.sockets import SocketClient, member
 from tests.support.waiting import until
-
-
-@dataclass(frozen=True)
-class Track:
-    mid: str
-    kind: str
-    participant_id: int
-
-
-@dataclass
-class RecordingMedia:
-    hearing_id: int
-    on_track_map: TrackMapCallback
-    on_failed: FailedCallback
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
-    attached: set[int] = field(default_factory=set)
-    tap: FrameTap | None = None  # the recording's, while the hearing is recorded
-    keyframes_asked: list[tuple[int, str]] = field(default_factory=list)
-
-    async def attach(
-        self, participant_id: int, offer_sdp: str, *, publish: bool, receive: bool
-    ) -> str:
-        if offer_sdp == "refuse me":
-            raise BadSdp("the offer has no VP8")
-        self.calls.append(("attach", participant_id, publish, receive))
-        self.attached.add(participant_id)
-        return f"answer for {participant_id}"
-
-    async def detach(self, participant_id: int) -> None:
-        self.calls.append(("detach", participant_id))
-        self.attached.discard(participant_id)
-
-    def set_audio_muted(self, participant_id: int, muted: bool) -> None:
-        self.calls.append(("muted", participant_id, muted))
-
-    def set_audio_only(self, participant_id: int, audio_only: bool) -> None:
-        if participant_id not in self.attached:
-            raise NotAttached("not attached")
-        self.calls.append(("audio_only", participant_id, audio_only))
-
-    def track_map(self, participant_id: int) -> Mapping[str, SlotTrack]:
-        others = sorted(self.attached - {participant_id})
-        return {
-            f"{index}{kind[0]}": Track(f"{index}{kind[0]}", kind, other)
-            for index, other in enumerate(others)
-            for kind in ("audio", "video")
-        }
-
-    def set_packet_tap(self, tap: FrameTap | None) -> None:
-        self.tap = tap
-
-    def request_keyframe(self, participant_id: int, kind: str) -> None:
-        self.keyframes_asked.append((participant_id, kind))
-
-    async def close(self) -> None:
-        self.calls.append(("close",))
 
 
 @pytest.fixture
