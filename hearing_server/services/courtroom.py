@@ -276,6 +276,8 @@ class CourtroomRegistry:
         dropped: list[tuple[int, int]] = []
         for room in list(self.rooms.values()):
             async with room.lock:
+                if not room.state.anyone_expired(now=now):
+                    continue  # the common case, every second: no copy of the room taken
                 async with self.act(room):
                     swept = room.state.sweep(now=now)
                     await self.log(room, "system", [e for _, c in swept for e in c.events])

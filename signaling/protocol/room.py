@@ -206,6 +206,10 @@ class RoomState:
             {"participant_id": member.participant_id, "after_ms": round(self.grace_s * 1000)},
         )
 
+    def anyone_expired(self, *, now: float) -> bool:
+        """Whether ``sweep`` would drop anyone now."""
+        return any(self._grace_expired(member, now) for member in self.members.values())
+
     def sweep(self, *, now: float) -> list[tuple[int, Change]]:
         """Drop everyone whose connection has been gone for the whole grace period."""
         return [
