@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import shutil
-import subprocess
 import sys
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hearing_server.domain.canonical import CanonicalJSONError, canonical_json
 from transcript.manifest import ManifestError, SegmentRef, SigningManifest, segments_merkle_root
 from transcript.verify_log import check_event_log, check_tree_heads
+from transcript.verify_media import decode_media
 from transcript.verify_report import Report, read_json
+from transcript.verify_shape import manifest_problem
+from transcript.verify_zip import BundleArchive, open_bundle
 
 __all__ = ["BundleVerifier", "Report", "add_arguments", "main", "run", "verify_bundle"]
 
@@ -46,22 +46,19 @@ def _spki_fingerprint(pem: bytes) -> tuple[Any, str]:
 
 class BundleVerifier:
     def __init__(self, archive: zipfile.ZipFile, *, seal_fingerprint: str | None = None) -> None:
-        self.archive = archive
-        self.names = set(archive.namelist())
-        self.pinned_seal = seal_fingerprint
         self.report = Report()
+        self.zip = BundleArchive(archive, self.report)
+        self.names = self.zip.names
+        self.pinned_seal = seal_fingerprint
         self.manifest: dict[str, Any] = {}
         self.events: list[dict[str, Any]] = []
         self.seal_key: Ed25519PublicKey | None = None
 
     def read(self, name: str) -> bytes | None:
-        if name not in self.names:
-            self.report.fail(name, "missing from the bundle")
-            return None
-        return self.archive.read(name)
+        return self.zip.read(name)
 
     def run(self) -> Report:
-        if not self.check_seal():
+        if not self.zip.sound or not self.check_seal():
             return self.report
         self.check_files()
         self.check_transcript()
@@ -78,12 +75,17 @@ class BundleVerifier:
         if raw is None or signature is None or pem is None:
             return False
         try:
-            self.manifest = read_json(raw)
-            if not isinstance(self.manifest, dict) or canonical_json(self.manifest) != raw:
+            manifest = read_json(raw)
+            if canonical_json(manifest) != raw:
                 raise ValueError("not canonical JSON")
-        except (ValueError, UnicodeDecodeError, CanonicalJSONError) as exc:
-            self.report.fail("manifest.json", f"unreadable ({exc})")
+        except (ValueError, UnicodeDecodeError, CanonicalJSONError, RecursionError) as exc:
+            self.report.fail("manifest.json", f"unreadable ({str(exc)[:200]})")
             return False
+        problem = manifest_problem(manifest)
+        if problem is not None:
+            self.report.fail("manifest.json", f"malformed: {problem}")
+            return False
+        self.manifest = manifest
         try:
             key, fingerprint = _spki_fingerprint(pem)
         except ValueError:
@@ -100,7 +102,7 @@ class BundleVerifier:
             self.report.fail(
                 "seal.sig", "the court seal does not verify over manifest.json (one was changed)"
             )
-        if self.manifest.get("seal", {}).get("fingerprint") != fingerprint:
+        if self.manifest["seal"].get("fingerprint") != fingerprint:
             self.report.fail("seal.pub.pem", "its fingerprint differs from manifest.json's")
         if self.pinned_seal is not None and self.pinned_seal.lower() != fingerprint:
             self.report.fail("seal.pub.pem", f"not the court's seal {self.pinned_seal}")
@@ -114,11 +116,10 @@ class BundleVerifier:
                 self.report.fail(path, "listed in manifest.json but missing")
                 bad += 1
                 continue
-            digest = hashlib.sha256()
-            with self.archive.open(path) as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-            if digest.hexdigest() != entry.get("sha256"):
+            digest = self.zip.sha256(path)
+            if digest is None:
+                bad += 1
+            elif digest != entry.get("sha256"):
                 self.report.fail(path, "SHA-256 differs from manifest.json (the file was changed)")
                 bad += 1
         for path in sorted(self.names - set(listed) - UNHASHED):
@@ -277,39 +278,22 @@ class BundleVerifier:
         return problems
 
 
-def decode_media(archive: zipfile.ZipFile, report: Report) -> None:
-    """Decode every file under recording/ with ffmpeg (needs ffmpeg on PATH)."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        report.fail("recording/", "ffmpeg not found: cannot decode the recording")
-        return
-    with tempfile.TemporaryDirectory() as scratch:
-        for name in sorted(n for n in archive.namelist() if n.startswith("recording/")):
-            target = Path(scratch) / Path(name).name
-            target.write_bytes(archive.read(name))
-            result = subprocess.run(
-                [ffmpeg, "-nostdin", "-v", "error", "-i", str(target), "-f", "null", "-"],
-                capture_output=True, text=True, timeout=600, check=False,
-            )  # fmt: skip
-            if result.returncode != 0 or result.stderr.strip():
-                report.fail(name, f"ffmpeg cannot decode it: {result.stderr.strip()[:200]}")
-            else:
-                report.ok(f"{name} decodes cleanly")
-
-
 def verify_bundle(
     path: Path, *, seal_fingerprint: str | None = None, decode: bool = False
 ) -> Report:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        report = Report()
-        report.fail(str(path), f"not a readable zip ({exc})")
+    """Every check on the bundle at ``path``; whatever goes wrong is a failure in the report."""
+    report = Report()
+    archive = open_bundle(path, report)
+    if archive is None:
         return report
     with archive:
-        report = BundleVerifier(archive, seal_fingerprint=seal_fingerprint).run()
-        if decode:
-            decode_media(archive, report)
+        try:
+            verifier = BundleVerifier(archive, seal_fingerprint=seal_fingerprint)
+            report = verifier.run()
+            if decode and verifier.zip.sound:
+                decode_media(verifier.zip, report)
+        except Exception as exc:  # a bundle crafted to crash a check is still only a failure
+            report.fail(str(path), f"cannot be checked ({type(exc).__name__}: {str(exc)[:200]})")
     return report
 
 

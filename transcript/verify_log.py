@@ -24,8 +24,11 @@ def check_event_log(
         events: list[dict[str, Any]] = [
             read_json(line) for line in raw.splitlines() if line.strip()
         ]
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         report.fail("events.jsonl", "a line is not JSON")
+        return []
+    if not all(isinstance(event, dict) for event in events):
+        report.fail("events.jsonl", "a line is not an event (a JSON object)")
         return []
     previous, problems = GENESIS_HASH, 0
     for index, event in enumerate(events, start=1):
@@ -35,7 +38,7 @@ def check_event_log(
                 actor=event["actor"], kind=event["kind"], payload=event["payload"],
                 prev_hash=event["prev_hash"],
             )  # fmt: skip
-        except (KeyError, TypeError, CanonicalJSONError):
+        except (KeyError, TypeError, ValueError, CanonicalJSONError):
             report.fail("events.jsonl", f"line {index}: not an event")
             return events
         if event["seq"] != index:
@@ -67,9 +70,15 @@ def check_tree_heads(
     hearing_id: Any,
 ) -> None:
     """Each signed tree head in ``tree_heads.json``: sealed, of this log, over its first events."""
-    leaves = [leaf_hash(bytes.fromhex(str(e.get("hash", "")))) for e in events]
+    try:
+        leaves = [leaf_hash(bytes.fromhex(str(e.get("hash", "")))) for e in events]
+    except ValueError:
+        report.fail("events.jsonl", "an event's hash is not hex")
+        return
     try:
         heads = read_json(raw)["tree_heads"]
+        if not isinstance(heads, list) or not all(isinstance(h, dict) for h in heads):
+            raise TypeError("not a list of objects")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         report.fail("tree_heads.json", "unreadable")
         return
@@ -78,7 +87,7 @@ def check_tree_heads(
         size = head.get("tree_size")
         body = {k: head.get(k) for k in ("hearing_id", "tree_size", "root_hash", "timestamp")}
         try:
-            seal_key.verify(bytes.fromhex(head.get("signature", "")), canonical_json(body))
+            seal_key.verify(bytes.fromhex(str(head.get("signature", ""))), canonical_json(body))
         except (InvalidSignature, ValueError):
             report.fail("tree_heads.json", f"tree head {size}: seal does not verify")
             bad += 1
