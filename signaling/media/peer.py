@@ -29,7 +29,7 @@ from signaling.media.forwarding import SlotStream
 from signaling.media.rtp_hooks import ReceiverHook
 from signaling.media.rtp_send import SenderHook
 from signaling.media.sdp_guard import check_offer
-from signaling.protocol.media_errors import NegotiationFailed
+from signaling.protocol.media_errors import NEGOTIATION_FAILED, NegotiationFailed
 
 log = logging.getLogger(__name__)
 PREFERRED_MIME = {"video": "video/VP8", "audio": "audio/opus"}
@@ -135,13 +135,11 @@ class ParticipantPeer:
             raise
         except Exception as exc:
             # aiortc raises ValueError, RuntimeError, AttributeError, IndexError, AssertionError
-            # or KeyError on bad SDP; the client gets one error type with a short reason.
+            # or KeyError on bad SDP. Its text stays in the log: the client gets one fixed
+            # sentence (no exception text ever reaches a client).
             await self.close()
             log.info("participant %s: offer refused: %r", self.participant_id, exc)
-            reason = str(exc).splitlines()[0][:120] if str(exc) else "no details"
-            raise NegotiationFailed(
-                f"the offer could not be negotiated ({type(exc).__name__}: {reason})"
-            ) from None
+            raise NegotiationFailed(NEGOTIATION_FAILED) from None
 
     @property
     def connection_state(self) -> str:

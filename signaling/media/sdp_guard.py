@@ -48,7 +48,10 @@ def check_offer(sdp: str) -> OfferSummary:
     for line in lines:
         if line.startswith("a=fingerprint:") and not FINGERPRINT.fullmatch(line[14:]):
             raise BadSdp(f"malformed DTLS fingerprint {line[14:60]!r}")
-    session_fingerprint = any(line.startswith("a=fingerprint:") for line in lines)
+    # A fingerprint at session level (before the first m= line) applies to every section;
+    # one inside a section covers that section only.
+    first_media = next((i for i, line in enumerate(lines) if line.startswith("m=")), len(lines))
+    session_fingerprint = any(line.startswith("a=fingerprint:") for line in lines[:first_media])
     sections: list[dict[str, object]] = []
     for line in lines:
         if line.startswith("m="):
@@ -80,7 +83,10 @@ def check_offer(sdp: str) -> OfferSummary:
         if kind not in ("audio", "video"):
             raise BadSdp(f"media section {index} is {kind!r}; only audio and video are used")
         if not (section["fp"] or session_fingerprint):
-            raise BadSdp(f"media section {index} has no DTLS fingerprint")
+            raise BadSdp(
+                f"media section {index} has no DTLS fingerprint (a=fingerprint:), and the"
+                " session level has none for it"
+            )
         codecs = section["codecs"]
         assert isinstance(codecs, list)
         needed = "vp8" if kind == "video" else "opus"

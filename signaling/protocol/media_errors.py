@@ -19,5 +19,10 @@ class NegotiationFailed(MediaError):
     code = "negotiation_failed"
 
 
+# What a client is told when aiortc refuses an offer the checks let through (or negotiation
+# times out): always this sentence; aiortc's own text goes to the server's log only.
+NEGOTIATION_FAILED = "the offer could not be negotiated; send a new offer from a new connection"
+
+
 class NotAttached(MediaError):
     code = "not_attached"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.synthetic import SyntheticParticipant
-from signaling.protocol.media_errors import MediaError
+from signaling.protocol.media_errors import NEGOTIATION_FAILED, MediaError
 from tests.media.conftest import Room
 from tests.support.waiting import until
 
@@ -68,6 +68,13 @@ def _bad_fingerprint(sdp: str) -> str:
     return re.sub(r"a=fingerprint:sha-256 \S+", "a=fingerprint:sha-256 zz", sdp)
 
 
+def _fingerprintx_first(sdp: str) -> str:  # the other sections' fingerprints do not cover it
+    first = sdp.index("m=")
+    second = sdp.index("m=", first + 2)
+    section = sdp[first:second].replace("a=fingerprint:", "a=fingerprintx:")
+    return sdp[:first] + section + sdp[second:]
+
+
 def _bad_ssrc(sdp: str) -> str:  # passes the guard; aiortc itself raises ValueError
     return re.sub(r"a=ssrc:\d+", "a=ssrc:abc", sdp, count=1)
 
@@ -90,6 +97,7 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "H264 video only": _h264_video,
     "too many media sections": _too_many_sections,
     "malformed fingerprint": _bad_fingerprint,
+    "garbage fingerprint attribute in the first section": _fingerprintx_first,
     "bad ssrc": _bad_ssrc,
     "duplicate mid": _duplicate_mid,
 }
@@ -131,8 +139,12 @@ async def test_each_bad_offer_is_refused_while_others_flow(
     assert "does not offer VP8" in messages["H264 video only"]
     assert "more than 40 media sections" in messages["too many media sections"]
     assert "malformed DTLS fingerprint" in messages["malformed fingerprint"]
-    assert "could not be negotiated (ValueError" in messages["bad ssrc"]
-    assert "could not be negotiated" in messages["duplicate mid"]
+    assert (
+        "media section 0 has no DTLS fingerprint"
+        in messages["garbage fingerprint attribute in the first section"]
+    )
+    # aiortc's own refusals: one fixed sentence, none of its exception text
+    assert messages["bad ssrc"] == messages["duplicate mid"] == NEGOTIATION_FAILED
     assert all(messages.values())
     # A participant whose offer was refused can still join with a good one.
     await room.join(7)
