@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from hearing_server.domain.sender_report import SenderReport
 from recording.exceptions import InvalidFrame
 
 __all__ = [
@@ -37,6 +38,8 @@ class EncodedFrame:
 
     ``rtp_timestamp`` is the raw 32-bit RTP timestamp (wraps, random start); ``arrival_s`` is
     the monotonic clock (``time.monotonic()``) when the frame left the jitter buffer.
+    ``sender_report``: the latest RTCP sender report of its publication (None before the
+    first), which places the frame by the sender's clock (``recording.timeline``).
     """
 
     participant_id: str
@@ -50,6 +53,7 @@ class EncodedFrame:
     arrival_s: float
     width: int | None = None
     height: int | None = None
+    sender_report: SenderReport | None = None
 
     def __post_init__(self) -> None:
         if self.codec not in SUPPORTED_CODECS:

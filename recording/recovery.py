@@ -21,7 +21,7 @@ from typing import Any
 import av
 
 from recording import layout
-from recording.exceptions import UnreadableSegment
+from recording.exceptions import RecordingError, UnreadableSegment
 from recording.layout import OpenSegmentInfo
 from recording.records import ClosedSegment, GapReason, RecordingGap
 from recording.segment_writer import describe_segment, publish_closed_sidecar
@@ -85,6 +85,21 @@ def recover_one(partial: Path) -> ClosedSegment:
     if not partial.exists() and final.exists():  # renamed, but its record was not written
         return adopt_closed_file(final)
     return recover_partial(partial)
+
+
+def salvage(partials: list[Path]) -> list[ClosedSegment]:
+    """Recover the files a disk failure left (once writing works again): the unreadable go to
+    quarantine, the ones that still fail are left for start-up recovery."""
+    salvaged = []
+    for partial in partials:
+        try:
+            salvaged.append(recover_one(partial))
+        except UnreadableSegment as exc:
+            logger.error("recording: quarantining %s: %s", partial, exc.message)
+            quarantine(partial, exc.message)
+        except (RecordingError, OSError) as exc:
+            logger.warning("recording: %s left for start-up recovery: %s", partial, exc)
+    return salvaged
 
 
 def recover_partial(partial: Path) -> ClosedSegment:

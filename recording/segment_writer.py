@@ -8,6 +8,7 @@ into a generic callback error and loses the errno.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -147,6 +148,16 @@ class SegmentWriter:
             self._container.mux_one(packet)
         self.packet_count += 1
         self.end_ms = timeline_ms + duration_ms
+
+    def move_start(self, start_ms: int) -> None:
+        """Move the segment on the timeline: what is written moves with it, what comes next
+        continues from there (the timeline's correction once the sender's clock is known)."""
+        self.end_ms += start_ms - self.info.timeline_start_ms
+        self.info = dataclasses.replace(self.info, timeline_start_ms=start_ms)
+        with self._guard():
+            layout.write_json_atomically(
+                layout.open_sidecar_path(self.final_path), self.info.to_json()
+            )
 
     def sync(self) -> None:
         if self._file is not None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from recording import layout
 from recording.codec_facts import opus_duration_ms, vp8_keyframe_size
-from recording.exceptions import DiskFailure, MuxFailure, RecordingError, UnreadableSegment
+from recording.exceptions import DiskFailure, MuxFailure, RecordingError
 from recording.layout import OpenSegmentInfo
+from recording.recorder_config import RecorderConfig, RecorderStats
 from recording.records import (
     ClosedSegment,
     EncodedFrame,
@@ -29,41 +30,18 @@ from recording.records import (
     RecordingGap,
     TrackKind,
 )
-from recording.recovery import quarantine, recover_one
+from recording.recovery import salvage
 from recording.segment_policy import SegmentPolicy, Step
 from recording.segment_writer import FileOpener, SegmentWriter, open_exclusive
+from recording.sender_clock import ParticipantClock
 from recording.timeline import TrackTimeline
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["EventCallback", "RecorderConfig", "RecorderStats", "SegmentCallback", "TrackWriters"]
+
 SegmentCallback = Callable[[ClosedSegment], None]
 EventCallback = Callable[[RecorderEvent], None]
-
-
-@dataclass(frozen=True, slots=True)
-class RecorderConfig:
-    hearing_id: str
-    hearing_dir: Path
-    #: ``time.monotonic()`` and ``time.time()`` at the moment the hearing's recording started
-    #: (for a restart after a crash: the original start, so the timeline continues).
-    origin_monotonic_s: float
-    origin_epoch_s: float
-    segment_s: float = 60.0
-    keyframe_wait_s: float = 5.0
-    queue_frames: int = 2000
-    fsync_interval_s: float = 1.0
-    retry_interval_s: float = 2.0
-    close_timeout_s: float = 10.0
-    resync_threshold_ms: int = 5000
-
-
-@dataclass(slots=True)
-class RecorderStats:
-    frames_written: int = 0
-    frames_dropped_queue: int = 0
-    segments_closed: int = 0
-    failed: bool = False
-    abandoned_partials: list[Path] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -87,6 +65,7 @@ class _Track:
     frame_interval_ms: int = 66
     picture_size: tuple[int, int] | None = None
     gap: _OpenGap | None = None
+    closed_end_ms: int = 0  # where the track's last closed segment ends
     keyframe_asked_for_retry: float | None = None  # the disk retry a keyframe was asked for
 
 
@@ -108,6 +87,7 @@ class TrackWriters:
         self._opener = opener
         self._clock = clock
         self._tracks: dict[str, _Track] = {}
+        self._clocks: dict[str, ParticipantClock] = {}  # per participant: its sender's clock
         self._rejected_tracks: set[str] = set()
         self._next_seq: dict[tuple[str, TrackKind], int] = {}
         self._failed_at_ms: int | None = None
@@ -118,7 +98,13 @@ class TrackWriters:
         track = self._track_for(frame)
         if track is None:
             return
-        timeline_ms = track.timeline.place(frame.rtp_timestamp, frame.arrival_s).timeline_ms
+        point = track.timeline.place(
+            frame.rtp_timestamp, frame.arrival_s, frame.sender_report,
+            movable_back_ms=self._movable_back_ms(track),
+        )  # fmt: skip
+        if point.moved_ms:
+            self._move(track, point.moved_ms)
+        timeline_ms = point.timeline_ms
         duration_ms = self._duration_ms(track, frame, timeline_ms)
         if dropped_before:
             self._open_gap(track, GapReason.QUEUE_FULL, f"{dropped_before} frames", timeline_ms)
@@ -167,6 +153,29 @@ class TrackWriters:
             return
         self._written(track, timeline_ms, duration_ms)
 
+    @staticmethod
+    def _movable_back_ms(track: _Track) -> int | None:
+        """How far back the frames placed by arrival may move once the sender's clock is
+        known: only if they are all in the open segment, and not over the track's last one."""
+        since, writer = track.timeline.provisional_since_ms, track.writer
+        if since is None or writer is None or writer.info.timeline_start_ms < since:
+            return None
+        return max(0, writer.info.timeline_start_ms - track.closed_end_ms)
+
+    def _move(self, track: _Track, moved_ms: int) -> None:
+        """The open segment and what was written into it move on the timeline."""
+        writer = track.writer
+        assert writer is not None  # frames move only when they are all in the open segment
+        try:
+            writer.move_start(writer.info.timeline_start_ms + moved_ms)
+        except DiskFailure as failure:
+            self._disk_failed(failure, writer.end_ms)
+            return
+        track.policy.segment_start_ms = writer.info.timeline_start_ms
+        track.last_end_ms = writer.end_ms
+        if track.last_frame_ms is not None:
+            track.last_frame_ms += moved_ms
+
     def _ask_keyframe_for_retry(self, track: _Track) -> None:
         """A video track can only try the disk again with a keyframe: ask for one, once per
         retry (browsers send none unprompted)."""
@@ -212,6 +221,7 @@ class TrackWriters:
                 clock_rate=frame.clock_rate,
                 origin_s=config.origin_monotonic_s,
                 resync_threshold_ms=config.resync_threshold_ms,
+                clock=self._clocks.setdefault(frame.participant_id, ParticipantClock()),
             ),
             policy=SegmentPolicy(
                 is_video=frame.kind is TrackKind.VIDEO,
@@ -278,6 +288,7 @@ class TrackWriters:
                 self._disk_failed(failure, writer.end_ms)
             return
         self.stats.segments_closed += 1
+        track.closed_end_ms = segment.timeline_end_ms
         self._call(self._on_segment, segment)
 
     def _disk_failed(self, failure: DiskFailure, timeline_ms: int) -> None:
@@ -313,16 +324,7 @@ class TrackWriters:
 
     def _salvage_abandoned(self) -> None:
         pending, self.stats.abandoned_partials = self.stats.abandoned_partials, []
-        for partial in pending:
-            try:
-                segment = recover_one(partial)
-            except UnreadableSegment as exc:
-                logger.error("recording: quarantining %s: %s", partial, exc.message)
-                quarantine(partial, exc.message)
-                continue
-            except (RecordingError, OSError) as exc:
-                logger.warning("recording: %s left for start-up recovery: %s", partial, exc)
-                continue
+        for segment in salvage(pending):
             self.stats.segments_closed += 1
             self._call(self._on_segment, segment)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import threading
 from pathlib import Path
 
 import pytest
 
-from recording import GapReason, KeyframeRequested
+from hearing_server.domain.sender_report import SenderReport
+from recording import GapReason, KeyframeRequested, TrackKind
 from recording.segment_writer import RawSink, open_exclusive
 from tests.recording.conftest import (
     Outputs,
@@ -128,3 +131,37 @@ def test_a_full_queue_drops_frames_and_records_a_gap(tmp_path: Path, clip: Clip)
         assert gap.end_ms > gap.start_ms
     for segment in outputs.segments:
         assert decode_errors(segment.path) == ""
+
+
+def test_a_late_first_packet_is_corrected_by_the_senders_reports(
+    tmp_path: Path, clip: Clip
+) -> None:
+    """Issue 13 point 2: a participant joins 1.5 s into the recording and its video's first
+    packets are held up 1.2 s (a loaded server). From their sender reports (the first after
+    1 s) both tracks start at 1500 ms, the video file moved back as a whole."""
+    outputs = Outputs()
+    recorder = make_recorder(tmp_path, outputs, segment_s=60.0)
+    recorder.start()
+    ntp_offset_s = 3_900_000_000.0
+    for frame in play(clip, "p3", seconds=4.0, start_s=1.5):
+        media_s = frame.arrival_s - 1.5
+        is_video = frame.kind is TrackKind.VIDEO
+        rate = frame.clock_rate
+        report = None
+        if media_s >= 1.0:  # a report each second, for the RTP timestamp of that second
+            second = math.floor(media_s)
+            report = SenderReport(
+                (frame.rtp_timestamp - round((media_s - second) * rate)) % (1 << 32),
+                1.5 + second + ntp_offset_s,
+            )
+        arrival = max(frame.arrival_s, 1.5 + 1.2) if is_video else frame.arrival_s
+        assert recorder.submit(dataclasses.replace(frame, arrival_s=arrival, sender_report=report))
+    assert recorder.close(timeout_s=30)
+    for track_id in ("p3-cam", "p3-mic"):
+        (segment,) = outputs.of_track(track_id)
+        assert segment.timeline_start_ms == pytest.approx(1500, abs=2), segment
+        assert segment.timeline_end_ms == pytest.approx(5500, abs=80), segment
+        sidecar = json.loads(segment.path.with_name(segment.path.name + ".json").read_text())
+        assert sidecar["timeline_start_ms"] == segment.timeline_start_ms
+        assert decode_errors(segment.path) == ""
+        assert probe_duration_s(segment.path) == pytest.approx(4.0, abs=0.1)
