@@ -87,9 +87,8 @@ class TrackTimeline:
         self._clock = clock if clock is not None else ParticipantClock()
         self.mapping = SenderMapping(clock_rate)
         self._report: SenderReport | None = None
-        self._by_sender = False
         #: where the frames placed by arrival since the last placement by the sender's clock
-        #: begin (None while placing by the sender's clock)
+        #: begin (None while placing by the sender's clock, or before the first frame)
         self.provisional_since_ms: int | None = None
         self.resync_count = 0
 
@@ -140,9 +139,8 @@ class TrackTimeline:
         self, extended: int, ideal_ms: float, resynced: bool, movable_back_ms: int | None
     ) -> TimelinePoint:
         moved_ms = 0
-        if not self._by_sender:
-            self._by_sender = True
-            if self.provisional_since_ms is not None and movable_back_ms is not None:
+        if self.provisional_since_ms is not None:
+            if movable_back_ms is not None:
                 # The provisional frames move by what the reports say this one was off by.
                 correction = round(ideal_ms - self._position(extended))
                 moved_ms = max(correction, -movable_back_ms)
@@ -155,10 +153,10 @@ class TrackTimeline:
         return TimelinePoint(timeline_ms, resynced, moved_ms)
 
     def _by_arrival(self, extended: int, arrival_ms: float, resynced: bool) -> TimelinePoint:
-        if self._anchor_rtp is None or self._by_sender:
+        if self._anchor_rtp is None or self.provisional_since_ms is None:
+            # The first frame, or the first after placing by the sender's clock.
             self._anchor(extended, arrival_ms)
             self.provisional_since_ms = round(self._anchor_ms)
-            self._by_sender = False
         else:
             by_rtp = self._position(extended)
             jumped = abs(by_rtp - arrival_ms) > self._threshold_ms
