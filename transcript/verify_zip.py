@@ -12,6 +12,7 @@ import hashlib
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from transcript.verify_report import Report
@@ -66,20 +67,22 @@ class BundleArchive:
     def sha256(self, name: str) -> str | None:
         """The entry's SHA-256, read in pieces (segments are large), or None if unreadable."""
         digest = hashlib.sha256()
-        try:
-            with self.archive.open(name) as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        except ZIP_ERRORS as exc:
-            self.report.fail(name, f"cannot be read from the zip ({_reason(exc)})")
-            return None
-        return digest.hexdigest()
+        return digest.hexdigest() if self._stream(name, digest.update) else None
 
     def extract(self, name: str, target: Path) -> bool:
         try:
-            with self.archive.open(name) as source, open(target, "wb") as out:
+            with open(target, "wb") as out:
+                return self._stream(name, out.write)
+        except OSError as exc:
+            self.report.fail(name, f"cannot be copied out of the zip ({_reason(exc)})")
+            return False
+
+    def _stream(self, name: str, sink: Callable[[bytes], object]) -> bool:
+        """Feed the entry to ``sink`` in 1 MiB pieces; False (reported) if it cannot be read."""
+        try:
+            with self.archive.open(name) as source:
                 while chunk := source.read(1 << 20):
-                    out.write(chunk)
+                    sink(chunk)
         except ZIP_ERRORS as exc:
             self.report.fail(name, f"cannot be read from the zip ({_reason(exc)})")
             return False
