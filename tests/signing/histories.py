@@ -9,7 +9,6 @@ one per case. ``Story`` picks what happened before the export.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -44,15 +43,6 @@ class Genuine:
     bundle: Path
     seal_key: Path  # the court seal's private key, for the seal-key holder's forgeries
     data_dir: Path
-
-
-def make_composite(path: Path, seconds: float) -> None:
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-         f"testsrc=size=160x120:rate=10:duration={seconds}", "-c:v", "libx264",
-         "-pix_fmt", "yuv420p", "-y", str(path)],
-        check=True, timeout=60,
-    )  # fmt: skip
 
 
 async def record(root: Path, story: Story) -> Genuine:
@@ -160,7 +150,7 @@ async def record(root: Path, story: Story) -> Genuine:
             composite = None
             if story is Story.PLAIN:
                 composite = root / "hearing.mp4"
-                make_composite(composite, COMPOSITE_SECONDS)
+                make_segment(composite, COMPOSITE_SECONDS, codec="libx264")
             out = root / f"bundle-{story.value}.zip"
             await build_bundle(app[DATABASE], settings, hid, out, clock=app[CLOCK],
                                composite=composite)  # fmt: skip

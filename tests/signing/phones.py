@@ -54,13 +54,14 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def make_segment(path: Path, seconds: float = 2.0) -> None:
-    """A real VP8 Matroska segment (ffmpeg's test source), as the recorder would leave one."""
+def make_segment(path: Path, seconds: float = 2.0, *, codec: str = "libvpx") -> None:
+    """A real VP8 Matroska segment (ffmpeg's test source), as the recorder would leave one
+    (``codec="libx264"`` and an .mp4 ``path``: a stand-in for a composite export)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-         f"testsrc=size=160x120:rate=10:duration={seconds}", "-c:v", "libvpx", "-b:v", "100k",
-         "-y", str(path)],
+         f"testsrc=size=160x120:rate=10:duration={seconds}", "-c:v", codec, "-b:v", "100k",
+         "-pix_fmt", "yuv420p", "-y", str(path)],
         check=True, timeout=60,
     )  # fmt: skip
 
